@@ -1,0 +1,30 @@
+# `make run` and `make test` work on a fresh machine: they create .venv and install into it.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint-imports bench-verify bench-console clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[postgres,test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/keyconsole
+
+lint-imports: $(STAMP)
+	$(BIN)/lint-imports
+
+test: lint-imports
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench-verify: $(STAMP)
+	$(BIN)/python benchmarks/verify.py
+
+bench-console: $(STAMP)
+	$(BIN)/python benchmarks/console.py
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache

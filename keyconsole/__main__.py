@@ -1,0 +1,3 @@
+from keyconsole.cli.main import main
+
+main()

@@ -1,0 +1,1 @@
+"""The command line (click): parses, calls the service, prints text or --json."""

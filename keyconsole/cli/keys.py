@@ -1,0 +1,156 @@
+"""`keyconsole keys …`: list, create, show, edit, activate, deactivate, rotate."""
+
+from __future__ import annotations
+
+import click
+
+from keyconsole.cli.context import common_options, settings
+from keyconsole.cli.output import emit_json, note, safe, table, when
+from keyconsole.service.clock import utc_now
+from keyconsole.service.keys import STATUS_FILTERS, UNCHANGED, KeyQuery
+from keyconsole.service.records import IssuedKey, KeyInfo
+from keyconsole.service.validation import parse_duration, parse_expiry
+
+
+@click.group()
+def keys() -> None:
+    """Create, inspect and change API keys. KEY is a key's name or its public id."""
+
+
+@keys.command("list")
+@common_options
+@click.option("--status", type=click.Choice(STATUS_FILTERS), default="all", show_default=True)
+@click.option("--search", metavar="TEXT", help="Part of a name, key id or scope.")
+@click.option("--sort", type=click.Choice(["name", "id", "status", "expires", "last_used", "created"]), default="name", show_default=True)
+def list_keys(status: str, search: str | None, sort: str) -> None:
+    """List keys (every key unless --status narrows it)."""
+    found = settings().open().keys.list(KeyQuery(status=status, search=search, sort=sort))
+    if settings().as_json:
+        emit_json([key.to_json() for key in found])
+        return
+    if not found:
+        note("no keys match" if search or status != "all" else "no keys yet: keyconsole keys create --name NAME --scope SCOPE")
+        return
+    table(
+        ["NAME", "KEY ID", "SCOPES", "STATUS", "EXPIRES", "LAST USED", "CREATED"],
+        [
+            [safe(k.name), k.public_id, ",".join(k.scopes), k.status.value, when(k.expires_at, never="never"),
+             when(k.last_used_at, never="never"), when(k.created_at)]
+            for k in found
+        ],
+    )
+
+
+@keys.command()
+@common_options
+@click.option("--name", required=True, help="1-100 printable characters, unique (case-insensitive).")
+@click.option("--scope", "scope_names", multiple=True, required=True, metavar="S", help="Repeat for several scopes.")
+@click.option("--inactive", is_flag=True, help="Create the key switched off.")
+@click.option("--expires", metavar="DATE", help="YYYY-MM-DD (valid through that day, UTC), an ISO time, or 90d.")
+def create(name: str, scope_names: tuple[str, ...], inactive: bool, expires: str | None) -> None:
+    """Create a key and print it once: only its hash is kept."""
+    store = settings().open()
+    expires_at = None if expires is None else parse_expiry(expires, utc_now())
+    issued = store.keys.create(name, scope_names, active=not inactive, expires_at=expires_at)
+    _reveal(issued, "created")
+
+
+@keys.command()
+@common_options
+@click.argument("key")
+def show(key: str) -> None:
+    """Show one key's details (never its secret)."""
+    info = settings().open().keys.get(key)
+    if settings().as_json:
+        emit_json(info.to_json())
+        return
+    _describe(info)
+
+
+@keys.command()
+@common_options
+@click.argument("key")
+@click.option("--name", help="A new name.")
+@click.option("--scope", "scope_names", multiple=True, metavar="S", help="Replace the whole scope set (repeat).")
+@click.option("--add-scope", multiple=True, metavar="S", help="Add one scope (repeat).")
+@click.option("--remove-scope", multiple=True, metavar="S", help="Remove one scope (repeat).")
+@click.option("--expires", metavar="DATE|never", help="A new expiry, or never.")
+def edit(key: str, name: str | None, scope_names: tuple[str, ...], add_scope: tuple[str, ...],
+         remove_scope: tuple[str, ...], expires: str | None) -> None:
+    """Change a key's name, scopes or expiry."""
+    if not (name or scope_names or add_scope or remove_scope or expires is not None):
+        raise click.UsageError("nothing to change: give --name, --scope, --add-scope, --remove-scope or --expires")
+    store = settings().open()
+    info = store.keys.edit(
+        key,
+        name=name,
+        scopes=list(scope_names) if scope_names else None,
+        add_scopes=add_scope,
+        remove_scopes=remove_scope,
+        expires_at=UNCHANGED if expires is None else parse_expiry(expires, utc_now()),
+    )
+    _print_changed(info, "saved")
+
+
+@keys.command()
+@common_options
+@click.argument("key")
+def activate(key: str) -> None:
+    """Switch a key on."""
+    _print_changed(settings().open().keys.set_active(key, True), "active")
+
+
+@keys.command()
+@common_options
+@click.argument("key")
+def deactivate(key: str) -> None:
+    """Switch a key off: it stops verifying at once, everywhere."""
+    _print_changed(settings().open().keys.set_active(key, False), "inactive")
+
+
+@keys.command()
+@common_options
+@click.argument("key")
+@click.option("--grace", default="0", show_default=True, metavar="DURATION",
+              help="How long the old secret keeps working: 0, 30m, 24h, 7d…")
+def rotate(key: str, grace: str) -> None:
+    """Give a key a new secret and print it once."""
+    issued = settings().open().keys.rotate(key, grace=parse_duration(grace))
+    _reveal(issued, "rotated")
+
+
+def _reveal(issued: IssuedKey, verb: str) -> None:
+    if settings().as_json:
+        emit_json(issued.to_json())
+        return
+    info = issued.info
+    note(f"{verb} key {safe(info.name)!r} ({info.public_id}), scopes: {', '.join(info.scopes)}, status: {info.status.value}")
+    if info.rotation_grace_until is not None:
+        note(f"the old secret keeps working until {when(info.rotation_grace_until)} UTC")
+    note("this is the only time the key is shown: store it now")
+    click.echo(issued.key)
+
+
+def _print_changed(info: KeyInfo, what: str) -> None:
+    if settings().as_json:
+        emit_json(info.to_json())
+    else:
+        note(f"{safe(info.name)!r} ({info.public_id}): {what}; status {info.status.value}")
+
+
+def _describe(info: KeyInfo) -> None:
+    rows = [
+        ("Name", safe(info.name)),
+        ("Key id", info.public_id),
+        ("Scopes", ", ".join(info.scopes)),
+        ("Status", info.status.value),
+        ("Expires", when(info.expires_at, never="never")),
+        ("Last used", when(info.last_used_at, never="never")),
+        ("Created", f"{when(info.created_at)} by {safe(info.created_by)}"),
+        ("Updated", when(info.updated_at)),
+    ]
+    if info.rotation_grace_until is not None:
+        rows.append(("Old secret until", when(info.rotation_grace_until)))
+    for label, value in rows:
+        click.echo(f"{label + ':':<18}{value}")
+

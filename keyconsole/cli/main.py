@@ -1,0 +1,66 @@
+"""`keyconsole`: the root command. Bare, it opens the console."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from keyconsole import __version__
+from keyconsole.cli import audit, demo, keys, scopes, verify
+from keyconsole.cli.context import common_options, settings
+from keyconsole.errors import KeyconsoleError
+
+DEBUG_ENV = "KEYCONSOLE_DEBUG"
+
+
+class ErrorReportingGroup(click.Group):
+    """Turns every failure into one line on stderr and the contract's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyconsoleError as err:
+            click.echo(f"keyconsole: {err}", err=True)
+            ctx.exit(err.exit_code)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("keyconsole: interrupted", err=True)
+            ctx.exit(130)
+        except Exception as err:  # noqa: BLE001 - the contract: never a traceback
+            if os.environ.get(DEBUG_ENV):
+                raise
+            click.echo(
+                f"keyconsole: unexpected error ({type(err).__name__}); run with {DEBUG_ENV}=1 for details",
+                err=True,
+            )
+            ctx.exit(1)
+
+
+@click.group(cls=ErrorReportingGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@common_options
+@click.version_option(__version__, prog_name="keyconsole")
+@click.pass_context
+def main(ctx: click.Context) -> None:
+    """Issue and govern API keys. Without a command, opens the console."""
+    if ctx.invoked_subcommand is None:
+        open_console()
+
+
+def open_console() -> None:
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        raise click.UsageError("the console needs a terminal; see keyconsole --help for the commands")
+    from keyconsole.tui.app import make_app
+
+    store = settings().open()
+    make_app(store).run()
+
+
+main.add_command(keys.keys)
+main.add_command(scopes.scopes)
+main.add_command(audit.audit)
+main.add_command(verify.verify)
+main.add_command(demo.demo)

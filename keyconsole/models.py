@@ -1,0 +1,116 @@
+"""SQLAlchemy 2.0 typed models: the shape of a keyconsole store.
+
+The Alembic revisions under ``keyconsole/store/migrations`` create exactly these tables;
+``tests/test_migrations.py`` compares the two so they cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in Python, naive UTC in the column.
+
+    SQLite has no time zones, and comparing aware with naive values raises; storing naive
+    UTC everywhere keeps both backends and every comparison the same.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("keyconsole stores aware datetimes only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Scope(Base):
+    __tablename__ = "scopes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class KeyScope(Base):
+    __tablename__ = "key_scopes"
+
+    key_id: Mapped[int] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(
+        ForeignKey("scopes.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+
+
+class ApiKey(Base):
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # casefold() of the name: uniqueness and lookups ignore case the same way on every backend.
+    name_folded: Mapped[str] = mapped_column(String(400), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(200))
+    # After a rotation with a grace period the old secret keeps working until this instant.
+    previous_hash: Mapped[str | None] = mapped_column(String(200))
+    previous_hash_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(300))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    scopes: Mapped[list[Scope]] = relationship(secondary="key_scopes", order_by=Scope.name)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(300))
+    action: Mapped[str] = mapped_column(String(40))
+    # Public id and name as they were: the audit outlives renames.
+    key_public_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    key_name: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """One row: the hash of the newest audit event.
+
+    Writers lock this row (SELECT ... FOR UPDATE on PostgreSQL, the write lock on SQLite)
+    so two concurrent changes can never both chain onto the same predecessor.
+    """
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,60 @@
+"""`KeyStore`: the one object the CLI, the console and the API's own services use."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from types import TracebackType
+
+from keyconsole.service import demo
+from keyconsole.service.actor import current_actor
+from keyconsole.service.audit_log import AuditService
+from keyconsole.service.clock import Clock, utc_now
+from keyconsole.service.keys import KeyService
+from keyconsole.service.scopes import ScopeService
+from keyconsole.service.verify import Verifier, VerifyResult
+from keyconsole.store import Store
+
+
+class KeyStore:
+    """An open keyconsole store and every operation on it.
+
+    ``KeyStore(url)`` takes any SQLAlchemy URL (``sqlite:///…``, ``postgresql+psycopg://…``),
+    a plain path to a SQLite file, or nothing for ``KEYCONSOLE_DB`` / the default file.
+    """
+
+    def __init__(self, db: str | None = None, *, actor: str | None = None, clock: Clock = utc_now) -> None:
+        self.store = Store(db)
+        self.actor = actor or current_actor()
+        self.keys = KeyService(self.store, self.actor, clock)
+        self.scopes = ScopeService(self.store, self.actor, clock)
+        self.audit = AuditService(self.store)
+        self._clock = clock
+        self._verifier = Verifier(self.store, clock)
+
+    @property
+    def display_name(self) -> str:
+        return self.store.display_name
+
+    def verify(self, presented: object, scope: str | None = None, scopes: Iterable[str] = ()) -> VerifyResult:
+        """Check a key a client presented; truthy when valid, ``.reason`` says why not.
+
+        Never raises for anything the client sent; raises StoreUnavailable when the store
+        cannot be read, so a service fails closed rather than open.
+        """
+        required = [scope, *scopes] if scope is not None else list(scopes)
+        return self._verifier.verify(presented, required)
+
+    def seed_demo(self, count: int, progress: Callable[[int], None] | None = None) -> int:
+        return demo.seed(self.store, count, actor=self.actor, clock=self._clock, progress=progress)
+
+    def close(self) -> None:
+        self.store.dispose()
+
+    def __enter__(self) -> KeyStore:
+        return self
+
+    def __exit__(self, *exc: tuple[type[BaseException], BaseException, TracebackType] | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"KeyStore({self.display_name!r})"

@@ -1,0 +1,315 @@
+"""Key operations: create, list, show, edit, activate / deactivate, rotate."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from keyconsole import hashing, tokens
+from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
+from keyconsole.models import ApiKey, KeyScope, Scope
+from keyconsole.service import audit_log
+from keyconsole.service.clock import Clock, utc_now
+from keyconsole.service.records import IssuedKey, KeyInfo, Status, key_status
+from keyconsole.service.validation import clean_name
+from keyconsole.store import Store
+
+
+class _Unchanged:
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED: Final = _Unchanged()
+"""Marks an edit argument the caller leaves as it is (``None`` means "no expiry")."""
+
+SORT_COLUMNS = {
+    "name": ApiKey.name_folded,
+    "id": ApiKey.public_id,
+    "status": ApiKey.active,
+    "expires": ApiKey.expires_at,
+    "last_used": ApiKey.last_used_at,
+    "created": ApiKey.created_at,
+}
+STATUS_FILTERS = ("all", "active", "inactive", "expired")
+
+
+@dataclass(frozen=True, slots=True)
+class KeyQuery:
+    """Which keys a listing shows, and in what order."""
+
+    status: str = "all"
+    search: str | None = None
+    sort: str = "name"
+    descending: bool = False
+
+
+def key_info(key: ApiKey, now: datetime) -> KeyInfo:
+    grace = key.previous_hash_until if key.previous_hash and key.previous_hash_until else None
+    return KeyInfo(
+        public_id=key.public_id,
+        name=key.name,
+        scopes=tuple(scope.name for scope in key.scopes),
+        active=key.active,
+        status=key_status(key.active, key.expires_at, now),
+        created_at=key.created_at,
+        updated_at=key.updated_at,
+        expires_at=key.expires_at,
+        last_used_at=key.last_used_at,
+        created_by=key.created_by,
+        version=key.version,
+        rotation_grace_until=grace if grace is not None and grace > now else None,
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class KeyService:
+    def __init__(self, store: Store, actor: str, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._actor = actor
+        self._now = clock
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def list(self, query: KeyQuery = KeyQuery(), *, limit: int | None = None, offset: int = 0) -> list[KeyInfo]:
+        now = self._now()
+        statement = self._filtered(select(ApiKey), query, now).options(selectinload(ApiKey.scopes))
+        column = SORT_COLUMNS[query.sort]
+        order = column.desc() if query.descending else column.asc()
+        tiebreak = ApiKey.id.desc() if query.descending else ApiKey.id.asc()
+        statement = statement.order_by(order, tiebreak).offset(offset).limit(limit)
+        with self._store.read() as session:
+            return [key_info(key, now) for key in session.scalars(statement)]
+
+    def count(self, query: KeyQuery = KeyQuery()) -> int:
+        statement = self._filtered(select(func.count(ApiKey.id)), query, self._now())
+        with self._store.read() as session:
+            return session.scalar(statement) or 0
+
+    def get(self, ref: str) -> KeyInfo:
+        with self._store.read() as session:
+            return key_info(self._find(session, ref), self._now())
+
+    def _filtered(self, statement: Select[Any], query: KeyQuery, now: datetime) -> Select[Any]:
+        if query.status not in STATUS_FILTERS:
+            raise InvalidInput(f"unknown status {query.status!r}: use one of {', '.join(STATUS_FILTERS)}")
+        if query.sort not in SORT_COLUMNS:
+            raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORT_COLUMNS)}")
+        not_expired = or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now)
+        if query.status == Status.ACTIVE.value.lower():
+            statement = statement.where(ApiKey.active.is_(True), not_expired)
+        elif query.status == "inactive":
+            statement = statement.where(ApiKey.active.is_(False))
+        elif query.status == "expired":
+            statement = statement.where(ApiKey.active.is_(True), ApiKey.expires_at <= now)
+        if query.search and query.search.strip():
+            pattern = f"%{_escape_like(query.search.strip().casefold())}%"
+            holds_scope = (
+                select(KeyScope.key_id)
+                .join(Scope, Scope.id == KeyScope.scope_id)
+                .where(KeyScope.key_id == ApiKey.id, Scope.name.like(pattern, escape="\\"))
+                .exists()
+            )
+            statement = statement.where(
+                or_(
+                    ApiKey.name_folded.like(pattern, escape="\\"),
+                    func.lower(ApiKey.public_id).like(pattern, escape="\\"),
+                    holds_scope,
+                )
+            )
+        return statement
+
+    @staticmethod
+    def _find(session: Session, ref: str, *, for_update: bool = False) -> ApiKey:
+        text = ref.strip()
+        if tokens.is_public_id(text):
+            condition = ApiKey.public_id == text
+        else:
+            condition = ApiKey.name_folded == text.casefold()
+        statement = select(ApiKey).where(condition).options(selectinload(ApiKey.scopes))
+        if for_update:
+            statement = statement.with_for_update()
+        key = session.scalars(statement).first()
+        if key is None:
+            raise NotFound(f"no key named or with id {ref!r}")
+        return key
+
+    # -- changing --------------------------------------------------------------------------
+
+    def create(
+        self,
+        name: str,
+        scopes: Iterable[str],
+        *,
+        active: bool = True,
+        expires_at: datetime | None = None,
+    ) -> IssuedKey:
+        clean = clean_name(name)
+        now = self._now()
+        self._check_expiry(expires_at, now)
+        public_id, secret = tokens.new_public_id(), tokens.new_secret()
+        # Hash before taking the write lock: argon2 is the slow part.
+        secret_hash = hashing.hash_secret(secret)
+        with self._store.write() as session:
+            self._check_name_free(session, clean)
+            key = ApiKey(
+                public_id=public_id,
+                name=clean,
+                name_folded=clean.casefold(),
+                secret_hash=secret_hash,
+                active=active,
+                created_at=now,
+                updated_at=now,
+                expires_at=expires_at,
+                created_by=self._actor,
+                scopes=self._scopes_by_name(session, scopes),
+            )
+            session.add(key)
+            session.flush()
+            audit_log.record(
+                session,
+                at=now,
+                actor=self._actor,
+                action="key.create",
+                key=key,
+                details={
+                    "scopes": [s.name for s in key.scopes],
+                    "active": active,
+                    "expires_at": expires_at,
+                },
+            )
+            info = key_info(key, now)
+        return IssuedKey(info, tokens.assemble(public_id, secret))
+
+    def edit(
+        self,
+        ref: str,
+        *,
+        name: str | None = None,
+        scopes: Sequence[str] | None = None,
+        add_scopes: Sequence[str] = (),
+        remove_scopes: Sequence[str] = (),
+        expires_at: datetime | None | _Unchanged = UNCHANGED,
+        active: bool | None = None,
+        expected_version: int | None = None,
+    ) -> KeyInfo:
+        """Change what is given; refuse with StaleEdit if the key moved past ``expected_version``."""
+        clean = None if name is None else clean_name(name)
+        now = self._now()
+        if not isinstance(expires_at, _Unchanged):
+            self._check_expiry(expires_at, now)
+        with self._store.write() as session:
+            key = self._find(session, ref, for_update=True)
+            if expected_version is not None and key.version != expected_version:
+                raise StaleEdit(f"the key {key.name!r} was changed by someone else meanwhile; reload it")
+            changes: dict[str, Any] = {}
+            if clean is not None and clean != key.name:
+                if clean.casefold() != key.name_folded:
+                    self._check_name_free(session, clean)
+                changes["name"] = [key.name, clean]
+                key.name, key.name_folded = clean, clean.casefold()
+            new_scopes = self._edited_scopes(session, key, scopes, add_scopes, remove_scopes)
+            if new_scopes is not None:
+                changes["scopes"] = [[s.name for s in key.scopes], [s.name for s in new_scopes]]
+                key.scopes = new_scopes
+            if not isinstance(expires_at, _Unchanged) and expires_at != key.expires_at:
+                changes["expires_at"] = [key.expires_at, expires_at]
+                key.expires_at = expires_at
+            if active is not None and active != key.active:
+                changes["active"] = [key.active, active]
+                key.active = active
+            if not changes:
+                return key_info(key, now)
+            key.updated_at = now
+            session.flush()
+            action = "key.edit"
+            if set(changes) == {"active"}:
+                action = "key.activate" if active else "key.deactivate"
+            audit_log.record(session, at=now, actor=self._actor, action=action, key=key, details=changes)
+            return key_info(key, now)
+
+    def set_active(self, ref: str, active: bool, *, expected_version: int | None = None) -> KeyInfo:
+        return self.edit(ref, active=active, expected_version=expected_version)
+
+    def rotate(self, ref: str, *, grace: timedelta = timedelta(0), expected_version: int | None = None) -> IssuedKey:
+        """A new secret for the same key; the old one keeps working for ``grace``, then never."""
+        if grace < timedelta(0):
+            raise InvalidInput("the grace period cannot be negative")
+        now = self._now()
+        secret = tokens.new_secret()
+        secret_hash = hashing.hash_secret(secret)
+        with self._store.write() as session:
+            key = self._find(session, ref, for_update=True)
+            if expected_version is not None and key.version != expected_version:
+                raise StaleEdit(f"the key {key.name!r} was changed by someone else meanwhile; reload it")
+            if grace > timedelta(0):
+                key.previous_hash, key.previous_hash_until = key.secret_hash, now + grace
+            else:
+                key.previous_hash, key.previous_hash_until = None, None
+            key.secret_hash = secret_hash
+            key.updated_at = now
+            session.flush()
+            audit_log.record(
+                session,
+                at=now,
+                actor=self._actor,
+                action="key.rotate",
+                key=key,
+                details={"grace_seconds": int(grace.total_seconds())},
+            )
+            info = key_info(key, now)
+        return IssuedKey(info, tokens.assemble(info.public_id, secret))
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_expiry(expires_at: datetime | None, now: datetime) -> None:
+        if expires_at is not None and expires_at <= now:
+            raise InvalidInput("the expiry is in the past")
+
+    @staticmethod
+    def _check_name_free(session: Session, name: str) -> None:
+        taken = session.scalar(select(ApiKey.name).where(ApiKey.name_folded == name.casefold()))
+        if taken is not None:
+            raise Conflict(f"a key named {taken!r} already exists")
+
+    @staticmethod
+    def _scopes_by_name(session: Session, names: Iterable[str]) -> list[Scope]:
+        wanted = sorted({name.strip() for name in names if name.strip()})
+        if not wanted:
+            raise InvalidInput("a key needs at least one scope")
+        found = {s.name: s for s in session.scalars(select(Scope).where(Scope.name.in_(wanted)))}
+        unknown = [name for name in wanted if name not in found]
+        if unknown:
+            raise InvalidInput(
+                f"unknown scope {unknown[0]!r}" + (f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else "")
+                + "; list them with: keyconsole scopes list"
+            )
+        return [found[name] for name in wanted]
+
+    def _edited_scopes(
+        self,
+        session: Session,
+        key: ApiKey,
+        replace: Sequence[str] | None,
+        add: Sequence[str],
+        remove: Sequence[str],
+    ) -> list[Scope] | None:
+        if replace is None and not add and not remove:
+            return None
+        names = set(replace) if replace is not None else {s.name for s in key.scopes}
+        not_held = sorted({n.strip() for n in remove} - names)
+        if not_held:
+            raise InvalidInput(f"the key {key.name!r} does not hold the scope {not_held[0]!r}")
+        names = (names | {n.strip() for n in add}) - {n.strip() for n in remove}
+        new = self._scopes_by_name(session, names)
+        return None if [s.name for s in new] == [s.name for s in key.scopes] else new
+

@@ -1,0 +1,114 @@
+"""Plain, immutable views of store rows: what the CLI and the console are handed.
+
+They hold no session and lazy-load nothing, so the interfaces never touch SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    ACTIVE = "ACTIVE"
+    INACTIVE = "INACTIVE"
+    EXPIRED = "EXPIRED"
+
+
+def key_status(active: bool, expires_at: datetime | None, now: datetime) -> Status:
+    # An inactive key reads INACTIVE even once past its expiry: the admin's choice shows first.
+    if not active:
+        return Status.INACTIVE
+    if expires_at is not None and expires_at <= now:
+        return Status.EXPIRED
+    return Status.ACTIVE
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    public_id: str
+    name: str
+    scopes: tuple[str, ...]
+    active: bool
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    created_by: str
+    version: int
+    rotation_grace_until: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.public_id,
+            "name": self.name,
+            "scopes": list(self.scopes),
+            "active": self.active,
+            "status": self.status.value,
+            "created_at": _iso(self.created_at),
+            "updated_at": _iso(self.updated_at),
+            "expires_at": _iso(self.expires_at),
+            "last_used_at": _iso(self.last_used_at),
+            "created_by": self.created_by,
+            "version": self.version,
+            "rotation_grace_until": _iso(self.rotation_grace_until),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    """A key just created or rotated: the only object that ever holds the full secret."""
+
+    info: KeyInfo
+    key: str = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, **self.info.to_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class ScopeInfo:
+    name: str
+    description: str
+    key_count: int
+    created_at: datetime
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "created_at": _iso(self.created_at)}
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    key_public_id: str | None
+    key_name: str | None
+    details: dict[str, Any]
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "at": _iso(self.at)}
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """The outcome of checking the audit trail's hash chain."""
+
+    events_checked: int
+    first_bad_event: int | None = None
+    problem: str | None = None
+
+    @property
+    def intact(self) -> bool:
+        return self.problem is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "intact": self.intact}

@@ -1,0 +1,122 @@
+"""Verifying presented keys: the path every request of the protected API takes.
+
+Each call reads the key's current row (one indexed lookup by public id), so a deactivation,
+a scope change, an expiry or the end of a rotation's grace period counts on the very next
+call in every process. Only argon2's verdict on a (hash, secret) pair is cached.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import DBAPIError
+
+from keyconsole import tokens
+from keyconsole.models import ApiKey, KeyScope, Scope
+from keyconsole.service.clock import Clock, utc_now
+from keyconsole.service.hash_cache import HashCheckCache
+from keyconsole.store import Store
+
+# "Last used" is written at most this often per key and process: a write on every call
+# would serialise all verifiers on the store's write lock.
+LAST_USED_INTERVAL_S = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class VerifyResult:
+    """Truthy when the key is valid; ``reason`` says why not."""
+
+    ok: bool
+    reason: str
+    key_id: str | None = None
+    scopes: tuple[str, ...] = field(default=())
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+class Verifier:
+    def __init__(self, store: Store, clock: Clock = utc_now) -> None:
+        self._store = store
+        self._engine = store.engine
+        self._now = clock
+        self._hash_checks = HashCheckCache()
+        self._last_used_written: dict[int, float] = {}
+        self._last_used_lock = threading.Lock()
+        self._lookup = (
+            select(
+                ApiKey.id,
+                ApiKey.active,
+                ApiKey.expires_at,
+                ApiKey.secret_hash,
+                ApiKey.previous_hash,
+                ApiKey.previous_hash_until,
+                Scope.name,
+            )
+            .outerjoin(KeyScope, KeyScope.key_id == ApiKey.id)
+            .outerjoin(Scope, Scope.id == KeyScope.scope_id)
+            .where(ApiKey.public_id == bindparam("public_id"))
+        )
+        self._touch = (
+            update(ApiKey)
+            .where(ApiKey.id == bindparam("key_id"))
+            .values(last_used_at=bindparam("now"))
+            .execution_options(synchronize_session=False)
+        )
+
+    def verify(self, presented: object, required: Iterable[str] = ()) -> VerifyResult:
+        parsed = tokens.parse(presented) if isinstance(presented, str) else None
+        if parsed is None:
+            return VerifyResult(False, "malformed")
+        with self._store.translate_errors(), self._engine.connect() as conn:
+            rows = conn.execute(self._lookup, {"public_id": parsed.public_id}).all()
+        if not rows:
+            return VerifyResult(False, "unknown")
+        key_id, active, expires_at, secret_hash, previous_hash, previous_until, _ = rows[0]
+        now = self._now()
+        # The secret is checked before anything else about the key is revealed: someone who
+        # knows only a public id learns nothing about its status.
+        if not self._secret_ok(parsed.secret, secret_hash, previous_hash, previous_until, now):
+            return VerifyResult(False, "invalid")
+        held = tuple(sorted(name for *_, name in rows if name is not None))
+        if not active:
+            return VerifyResult(False, "inactive", parsed.public_id, held)
+        if expires_at is not None and expires_at <= now:
+            return VerifyResult(False, "expired", parsed.public_id, held)
+        missing = set(required) - set(held)
+        if missing:
+            return VerifyResult(False, "missing_scope", parsed.public_id, held)
+        self._note_use(key_id, now)
+        return VerifyResult(True, "ok", parsed.public_id, held)
+
+    def _secret_ok(
+        self,
+        secret: str,
+        secret_hash: str,
+        previous_hash: str | None,
+        previous_until: datetime | None,
+        now: datetime,
+    ) -> bool:
+        if self._hash_checks.matches(secret_hash, secret):
+            return True
+        in_grace = previous_hash is not None and previous_until is not None and previous_until > now
+        return in_grace and self._hash_checks.matches(previous_hash, secret)  # type: ignore[arg-type]
+
+    def _note_use(self, key_id: int, now: datetime) -> None:
+        tick = time.monotonic()
+        with self._last_used_lock:
+            last = self._last_used_written.get(key_id)
+            if last is not None and tick - last < LAST_USED_INTERVAL_S:
+                return
+            self._last_used_written[key_id] = tick
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(self._touch, {"key_id": key_id, "now": now})
+        except DBAPIError:
+            # "Last used" is a convenience: a read-only or busy store must not fail a valid key.
+            pass

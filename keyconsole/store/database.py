@@ -1,0 +1,79 @@
+"""`Store` owns the engine, its sessions and their transactions, and translates the
+driver's failures into errors a user can read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from keyconsole.errors import Conflict, StaleEdit, StoreUnavailable
+from keyconsole.store.engine import WRITE_OPTION, make_engine
+from keyconsole.store.location import StoreLocation, resolve
+from keyconsole.store.schema import ensure_schema
+
+
+class Store:
+    """An open keyconsole store, its schema up to date.
+
+    Use :meth:`read` for a consistent snapshot and :meth:`write` for a change: each is one
+    transaction that commits on success and rolls back on any error, so nothing is ever
+    half-written.
+    """
+
+    def __init__(self, db: str | StoreLocation | None = None) -> None:
+        self.location = db if isinstance(db, StoreLocation) else resolve(db)
+        self.engine: Engine = make_engine(self.location)
+        with self.translate_errors():
+            ensure_schema(self.engine, self.location.display())
+        self._readers = sessionmaker(self.engine, expire_on_commit=False)
+        self._writers = sessionmaker(
+            self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
+        )
+
+    @property
+    def display_name(self) -> str:
+        return self.location.display()
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with self.translate_errors(), self._readers.begin() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        with self.translate_errors(), self._writers.begin() as session:
+            yield session
+
+    @contextmanager
+    def translate_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except StaleDataError:
+            raise StaleEdit("the key was changed by someone else meanwhile; reload it") from None
+        except IntegrityError as err:
+            raise Conflict(f"the change clashes with the store: {_first_line(err)}") from None
+        except DBAPIError as err:
+            raise StoreUnavailable(self._explain(err)) from None
+
+    def _explain(self, err: DBAPIError) -> str:
+        reason = _first_line(err)
+        if "readonly" in reason.replace(" ", "").lower():
+            return f"the store {self.display_name} is read-only: {reason}"
+        return f"cannot use the store {self.display_name}: {reason}"
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _first_line(err: DBAPIError) -> str:
+    original = str(err.orig) if err.orig is not None else str(err)
+    return original.strip().splitlines()[0] if original.strip() else type(err.orig).__name__

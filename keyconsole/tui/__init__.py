@@ -1,0 +1,1 @@
+"""The Textual console. It talks only to the service layer (`KeyStore`)."""
