@@ -3,29 +3,15 @@
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import click
 
+from keyconsole.service.display import printable as safe
+from keyconsole.service.display import when
 
-def safe(text: str) -> str:
-    """User text as the terminal should show it: control and format characters escaped.
-
-    Names are validated on the way in, but a store can be written by other tools; a
-    terminal must never receive an escape sequence from stored text.
-    """
-    if text.isprintable():
-        return text
-    return "".join(
-        ch if ch.isprintable() and unicodedata.category(ch) != "Cf" else f"\\u{ord(ch):04x}" for ch in text
-    )
-
-
-def when(moment: datetime | None, *, never: str = "-") -> str:
-    return never if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+__all__ = ["emit_json", "note", "safe", "table", "when"]
 
 
 def emit_json(payload: Any) -> None:

@@ -53,18 +53,17 @@ def seed(
         if real:
             raise Conflict(f"the store holds {real} real key(s); demo keys go only into a store of their own")
         scope_ids = _ensure_scopes(session, now)
-        next_id = (session.scalar(select(func.max(ApiKey.id))) or 0) + 1
+        # Numbered after the demo keys already there, so names stay unique across seeds.
+        numbered_from = (session.scalar(select(func.count(ApiKey.id))) or 0) + 1
         done = 0
         while done < count:
             size = min(BATCH, count - done)
-            keys, links = [], []
-            for offset in range(size):
-                key_id = next_id + done + offset
+            keys, scope_picks = [], []
+            for number in range(numbered_from + done, numbered_from + done + size):
                 created = now - timedelta(days=rng.uniform(0, 720))
-                name = f"{rng.choice(_TEAMS)}-{rng.choice(_PURPOSES)}-{key_id}"
+                name = f"{rng.choice(_TEAMS)}-{rng.choice(_PURPOSES)}-{number}"
                 expires = None if rng.random() < 0.6 else created + timedelta(days=rng.choice((30, 90, 365, 730)))
                 keys.append({
-                    "id": key_id,
                     "public_id": tokens.new_public_id(),
                     "name": name,
                     "name_folded": name.casefold(),
@@ -77,9 +76,15 @@ def seed(
                     "created_by": DEMO_ACTOR,
                     "version": 1,
                 })
-                for scope_id in rng.sample(scope_ids, rng.randint(1, 3)):
-                    links.append({"key_id": key_id, "scope_id": scope_id})
-            session.execute(insert(ApiKey), keys)
+                scope_picks.append(rng.sample(scope_ids, rng.randint(1, 3)))
+            # RETURNING in parameter order: ids come from the store's own sequence, so
+            # keys created later never collide with seeded ones.
+            key_ids = session.scalars(insert(ApiKey).returning(ApiKey.id, sort_by_parameter_order=True), keys)
+            links = [
+                {"key_id": key_id, "scope_id": scope_id}
+                for key_id, picks in zip(key_ids, scope_picks, strict=True)
+                for scope_id in picks
+            ]
             session.execute(insert(KeyScope), links)
             done += size
             if progress is not None:

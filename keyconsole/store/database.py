@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from keyconsole.errors import Conflict, StaleEdit, StoreUnavailable
-from keyconsole.store.engine import WRITE_OPTION, make_engine
+from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
 from keyconsole.store.location import StoreLocation, resolve
 from keyconsole.store.schema import ensure_schema
 
@@ -30,6 +30,8 @@ class Store:
         self.engine: Engine = make_engine(self.location)
         with self.translate_errors():
             ensure_schema(self.engine, self.location.display())
+            if self.location.is_sqlite:
+                enable_wal(self.engine)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False

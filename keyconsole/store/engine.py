@@ -83,12 +83,29 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: 
     cursor = dbapi_connection.cursor()
     cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
     cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def enable_wal(engine: Engine) -> None:
+    """Switch a keyconsole SQLite store to WAL (it persists in the file).
+
+    Called only once the file is known to be ours: switching writes the file header, and a
+    file that is not a store must be left untouched. WAL lets verifiers read while an
+    admin writes.
+    """
+    # On the raw connection: SQLAlchemy would open a transaction, and inside one SQLite
+    # refuses to change the journal mode.
+    connection = engine.raw_connection()
     try:
-        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor = connection.cursor()
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.close()
     except sqlite3.OperationalError:
         # A read-only file cannot switch modes; reads still work, writes report read-only.
         pass
-    cursor.close()
+    finally:
+        connection.close()
 
 
 def _begin_sqlite_transaction(connection: Any) -> None:

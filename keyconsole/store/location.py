@@ -43,7 +43,7 @@ def default_path() -> Path:
 
 def resolve(db: str | None = None) -> StoreLocation:
     """Pick the store from the option, the environment, or the default file."""
-    text = db if db else os.environ.get(ENV_VAR) or None
+    text = db if db is not None else (os.environ.get(ENV_VAR) or None)
     if text is None:
         return StoreLocation(URL.create("sqlite", database=str(default_path())), is_default=True)
     return StoreLocation(parse(text), is_default=False)
@@ -58,7 +58,7 @@ def parse(text: str) -> URL:
         return URL.create("sqlite", database=str(Path(text).expanduser()))
     try:
         url = make_url(text)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise InvalidStoreURL(f"not a valid store URL: {_shown(text)}") from None
     backend, _, driver = url.drivername.partition("+")
     if backend in ("postgresql", "postgres"):

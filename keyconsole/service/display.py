@@ -1,0 +1,27 @@
+"""Showing stored text on a terminal: literally, and never as an escape sequence."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+
+def printable(text: str) -> str:
+    """User text with control and format characters shown as ``\\uXXXX``.
+
+    Names are validated on the way in, but a store can be written by other tools; the
+    terminal must never receive an escape sequence (or a bidi override) from stored text.
+    """
+    if text.isprintable() and not any(unicodedata.category(ch) == "Cf" for ch in text):
+        return text
+    return "".join(
+        ch if ch.isprintable() and unicodedata.category(ch) != "Cf" else f"\\u{ord(ch):04x}" for ch in text
+    )
+
+
+def when(moment: datetime | None, *, never: str = "-") -> str:
+    return never if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def day(moment: datetime | None, *, never: str = "-") -> str:
+    return never if moment is None else moment.strftime("%Y-%m-%d")

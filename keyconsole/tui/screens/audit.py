@@ -1,0 +1,84 @@
+"""The audit screen: who did what and when, newest first, optionally for one key."""
+
+from __future__ import annotations
+
+import json
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Label
+
+from keyconsole.errors import KeyconsoleError
+from keyconsole.service.api import KeyStore
+from keyconsole.service.display import printable, when
+
+LIMIT = 500
+
+
+class AuditScreen(Screen[None]):
+    BINDINGS = [
+        Binding("/", "filter", "Filter by key"),
+        Binding("escape", "back", "Back / clear"),
+    ]
+
+    def __init__(self, store: KeyStore, key_ref: str | None = None) -> None:
+        super().__init__()
+        self._store = store
+        self._key_ref = key_ref
+
+    def compose(self) -> ComposeResult:
+        yield Label("Audit log (newest first)", id="audit-title", classes="screen-title")
+        yield Input(placeholder="key name or id, enter to filter", id="audit-filter", classes="filter")
+        table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        for title, width in (("When (UTC)", 16), ("Who", 14), ("Action", 14), ("Key", 22), ("Details", 60)):
+            table.add_column(title, width=width)
+        self.query_one("#audit-filter", Input).display = False
+        self.reload()
+        table.focus()
+
+    def reload(self) -> None:
+        table = self.query_one(DataTable)
+        try:
+            public_id = None if self._key_ref is None else self._store.keys.get(self._key_ref).public_id
+            events = self._store.audit.query(key_public_id=public_id, limit=LIMIT)
+        except KeyconsoleError as error:
+            self.notify(str(error), severity="error")
+            return
+        table.clear()
+        for event in events:
+            key = "" if event.key_public_id is None else f"{printable(event.key_name or '')} ({event.key_public_id})"
+            details = json.dumps(event.details, ensure_ascii=False, separators=(", ", ": "))
+            table.add_row(*(Text(printable(cell)) for cell in (when(event.at), event.actor, event.action, key, details)))
+        title = "Audit log (newest first)" + ("" if self._key_ref is None else f" for {printable(self._key_ref)}")
+        self.query_one("#audit-title", Label).update(Content(title))
+
+    def action_filter(self) -> None:
+        box = self.query_one("#audit-filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Submitted, "#audit-filter")
+    def _filter(self, event: Input.Submitted) -> None:
+        self._key_ref = event.value.strip() or None
+        self.reload()
+        self.query_one(DataTable).focus()
+
+    def action_back(self) -> None:
+        box = self.query_one("#audit-filter", Input)
+        if box.display:
+            box.display = False
+            box.value = ""
+            self._key_ref = None
+            self.reload()
+            self.query_one(DataTable).focus()
+        else:
+            self.app.pop_screen()

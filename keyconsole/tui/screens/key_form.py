@@ -1,0 +1,247 @@
+"""One form to add a key or edit one: Name, Scopes, Active, Expires, in that focus order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label
+
+from keyconsole.errors import Conflict, InvalidInput, KeyconsoleError, StaleEdit
+from keyconsole.service.api import KeyStore
+from keyconsole.service.clock import utc_now
+from keyconsole.service.keys import UNCHANGED
+from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
+from keyconsole.service.validation import clean_name, parse_expiry
+from keyconsole.tui.screens.confirm import ConfirmScreen
+from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
+
+FormResult = IssuedKey | KeyInfo | None
+
+
+@dataclass(frozen=True)
+class _Values:
+    name: str
+    scopes: frozenset[str]
+    active: bool
+    expires: str
+
+
+def _expiry_text(key: KeyInfo | None) -> str:
+    if key is None or key.expires_at is None:
+        return ""
+    return key.expires_at.strftime("%Y-%m-%d %H:%M")
+
+
+def _initial_values(key: KeyInfo | None) -> _Values:
+    return _Values(
+        name="" if key is None else key.name,
+        scopes=frozenset(() if key is None else key.scopes),
+        active=True if key is None else key.active,
+        expires=_expiry_text(key),
+    )
+
+
+class KeyFormScreen(ModalScreen[FormResult]):
+    """Dismisses with the IssuedKey of a new key, the KeyInfo of a saved edit, or None."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, store: KeyStore, scopes: list[ScopeInfo], key: KeyInfo | None = None) -> None:
+        super().__init__()
+        self._store = store
+        self._scopes = scopes
+        self._key = key
+        self._initial = _initial_values(key)
+
+    # -- layout ------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        title = "Add key" if self._key is None else f"Edit key {self._key.public_id}"
+        with VerticalScroll(classes="dialog form"):
+            yield Label(title, classes="title")
+            with Horizontal(classes="field"):
+                yield Label("Name", classes="field-label")
+                yield Input(self._initial.name, placeholder="e.g. billing backend (prod)", id="name", max_length=120)
+            yield Label("", id="name-error", classes="field-error")
+            with Horizontal(classes="field"):
+                yield Label("Scopes", classes="field-label")
+                if self._scopes:
+                    yield ScopeChecklist(
+                        [(s.name, s.description) for s in self._scopes], self._initial.scopes, id="scopes"
+                    )
+                else:
+                    yield Label("No scopes yet: define some on the scopes screen (s) first.", classes="note")
+            yield Label("", id="scopes-error", classes="field-error")
+            with Horizontal(classes="field"):
+                yield Label("Active", classes="field-label")
+                yield YesNo(self._initial.active, id="active")
+            with Horizontal(classes="field"):
+                yield Label("Expires", classes="field-label")
+                yield Input(self._initial.expires, placeholder="never, YYYY-MM-DD, or 90d (UTC)", id="expires")
+            yield Label("", id="expires-error", classes="field-error")
+            yield Label("", id="form-error", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Label("space toggles a scope, a all, n none", classes="note")
+                yield Button("Save ^s", id="save", variant="primary", compact=True)
+                yield Button("Cancel esc", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    # -- values and validation ---------------------------------------------------------------
+
+    def _values(self) -> _Values:
+        checklist = self.query("#scopes")
+        return _Values(
+            name=self.query_one("#name", Input).value,
+            scopes=frozenset(checklist.first(ScopeChecklist).selected) if checklist else frozenset(),
+            active=self.query_one("#active", YesNo).value,
+            expires=self.query_one("#expires", Input).value,
+        )
+
+    def _show_error(self, field: str, message: str) -> None:
+        label = self.query_one(f"#{field}-error", Label)
+        label.update(Content(message))
+        # Hidden when empty: at 80x24 every line counts.
+        label.display = bool(message)
+
+    def _validate(self, values: _Values) -> bool:
+        valid = True
+        try:
+            clean_name(values.name)
+            self._show_error("name", "")
+        except InvalidInput as error:
+            self._show_error("name", str(error))
+            valid = False
+        if not values.scopes:
+            self._show_error("scopes", "choose at least one scope")
+            valid = False
+        else:
+            self._show_error("scopes", "")
+        if values.expires != self._initial.expires:
+            try:
+                parse_expiry(values.expires, utc_now())
+                self._show_error("expires", "")
+            except InvalidInput as error:
+                self._show_error("expires", str(error))
+                valid = False
+        return valid
+
+    @on(Input.Changed, "#name")
+    def _name_changed(self, event: Input.Changed) -> None:
+        try:
+            clean_name(event.value)
+            self._show_error("name", "")
+        except InvalidInput as error:
+            self._show_error("name", str(error))
+
+    @on(Input.Changed, "#expires")
+    def _expires_changed(self, event: Input.Changed) -> None:
+        if event.value == self._initial.expires:
+            self._show_error("expires", "")
+            return
+        try:
+            parse_expiry(event.value, utc_now())
+            self._show_error("expires", "")
+        except InvalidInput as error:
+            self._show_error("expires", str(error))
+
+    @on(ScopeChecklist.Changed)
+    def _scopes_changed(self, event: ScopeChecklist.Changed) -> None:
+        if event.checklist.selected:
+            self._show_error("scopes", "")
+
+    # -- actions -----------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#save")
+    def action_save(self) -> None:
+        values = self._values()
+        if not self._validate(values):
+            self._show_error("form", "Fix the fields marked above; nothing was saved.")
+            return
+        try:
+            result = self._write(values)
+        except StaleEdit:
+            self._offer_reload()
+            return
+        except Conflict as error:
+            self._show_error("name", str(error))
+            self._show_error("form", "Nothing was saved.")
+            return
+        except KeyconsoleError as error:
+            self._show_error("form", f"{error}. Your edits are kept: press ctrl+s to try again.")
+            return
+        self.dismiss(result)
+
+    def _write(self, values: _Values) -> IssuedKey | KeyInfo:
+        expires = UNCHANGED if values.expires == self._initial.expires else parse_expiry(values.expires, utc_now())
+        if self._key is None:
+            return self._store.keys.create(
+                values.name,
+                sorted(values.scopes),
+                active=values.active,
+                expires_at=None if expires is UNCHANGED else expires,  # type: ignore[arg-type]
+            )
+        return self._store.keys.edit(
+            self._key.public_id,
+            name=values.name,
+            scopes=sorted(values.scopes),
+            active=values.active,
+            expires_at=expires,
+            expected_version=self._key.version,
+        )
+
+    def _offer_reload(self) -> None:
+        question = Content(
+            "Someone else changed this key since you opened it. Nothing was saved.\n"
+            "Reload it (your edits here are dropped) or keep editing?"
+        )
+
+        def answered(reload: bool | None) -> None:
+            if reload:
+                self._reload()
+            else:
+                self._show_error("form", "Not saved: the key changed meanwhile. Reload (escape, enter) to see it.")
+
+        self.app.push_screen(ConfirmScreen(question, yes="Reload", no="Keep editing"), answered)
+
+    def _reload(self) -> None:
+        """Show the key as it is now; the admin's edits here are dropped, as they chose."""
+        assert self._key is not None
+        try:
+            fresh = self._store.keys.get(self._key.public_id)
+        except KeyconsoleError as error:
+            self._show_error("form", str(error))
+            return
+        self._key, self._initial = fresh, _initial_values(fresh)
+        self.query_one("#name", Input).value = self._initial.name
+        for checklist in self.query(ScopeChecklist):
+            checklist.set_selected(self._initial.scopes)
+        self.query_one("#active", YesNo).value = self._initial.active
+        self.query_one("#expires", Input).value = self._initial.expires
+        self._show_error("form", "Reloaded: this is the key as it is now.")
+
+    def action_cancel(self) -> None:
+        if self._values() == self._initial:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmScreen("Throw away your changes to this key?", yes="Discard", no="Keep editing"), answered)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+

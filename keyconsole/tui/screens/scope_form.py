@@ -1,0 +1,62 @@
+"""Add a scope, or change a scope's description."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label
+
+from keyconsole.errors import KeyconsoleError
+from keyconsole.service.api import KeyStore
+from keyconsole.service.records import ScopeInfo
+
+
+class ScopeFormScreen(ModalScreen[bool]):
+    """Dismisses True when something was saved."""
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save", priority=True),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+
+    def __init__(self, store: KeyStore, scope: ScopeInfo | None = None) -> None:
+        super().__init__()
+        self._store = store
+        self._scope = scope
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Add scope" if self._scope is None else f"Edit scope {self._scope.name}", classes="title")
+            yield Label("Name (lower case, digits and _ . : -, e.g. users:read)", classes="field-label")
+            yield Input("" if self._scope is None else self._scope.name, id="scope-name", disabled=self._scope is not None)
+            yield Label("Description", classes="field-label")
+            yield Input("" if self._scope is None else self._scope.description, id="scope-description")
+            yield Label("", id="scope-error", classes="field-error")
+            with Horizontal(classes="buttons"):
+                yield Button("Save (ctrl+s)", id="save", variant="primary")
+                yield Button("Cancel (esc)", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#scope-description" if self._scope else "#scope-name", Input).focus()
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted)
+    def action_save(self) -> None:
+        description = self.query_one("#scope-description", Input).value
+        try:
+            if self._scope is None:
+                self._store.scopes.add(self.query_one("#scope-name", Input).value, description)
+            else:
+                self._store.scopes.describe(self._scope.name, description)
+        except KeyconsoleError as error:
+            self.query_one("#scope-error", Label).update(Content(str(error)))
+            return
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)

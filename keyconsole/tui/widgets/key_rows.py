@@ -1,0 +1,58 @@
+"""A window onto the store's keys: the table asks for rows, this fetches them in pages.
+
+Only the rows near the viewport are ever held, so a store of a million keys costs what a
+store of a hundred does. Sorting and filtering happen in the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from keyconsole.service.keys import KeyQuery, KeyService
+from keyconsole.service.records import KeyInfo
+
+PAGE = 200
+
+
+class KeyRows:
+    def __init__(self, keys: KeyService, query: KeyQuery = KeyQuery()) -> None:
+        self._keys = keys
+        self.query = query
+        self.total = 0
+        self._rows: dict[int, KeyInfo] = {}
+
+    def reload(self, query: KeyQuery | None = None) -> None:
+        """Count again and forget cached rows (after a change, a new filter or sort)."""
+        if query is not None:
+            self.query = query
+        self.total = self._keys.count(self.query)
+        self._rows.clear()
+
+    def get(self, index: int) -> KeyInfo | None:
+        return self._rows.get(index)
+
+    def fetch(self, first: int, last: int) -> None:
+        """Make rows ``first..last`` (inclusive) available, fetching one page if needed."""
+        last = min(last, self.total - 1)
+        if first > last or all(i in self._rows for i in range(first, last + 1)):
+            return
+        start = max(0, first - (PAGE - (last - first + 1)) // 2)
+        stop = min(self.total, start + PAGE)
+        if len(self._rows) > PAGE * 10:
+            self._rows.clear()
+        if start > self.total // 2:
+            # Near the end, read backwards from the end of the index: OFFSET near a
+            # million would walk the whole index, the reversed order walks only a page.
+            flipped = replace(self.query, descending=not self.query.descending)
+            rows = self._keys.list(flipped, limit=stop - start, offset=self.total - stop)
+            rows.reverse()
+        else:
+            rows = self._keys.list(self.query, limit=stop - start, offset=start)
+        for offset, row in enumerate(rows):
+            self._rows[start + offset] = row
+
+    def index_of(self, public_id: str) -> int | None:
+        for index, row in self._rows.items():
+            if row.public_id == public_id:
+                return index
+        return None

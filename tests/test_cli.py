@@ -1,0 +1,147 @@
+"""The command line as scripts use it: real processes, stdout, stderr and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+
+def kc(db: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "keyconsole", *args, "--db", db] if args and args[0] != "--db" else [sys.executable, "-m", "keyconsole", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def ok(result: subprocess.CompletedProcess[str]) -> subprocess.CompletedProcess[str]:
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_the_whole_life_of_a_key_through_the_cli(store_url: str) -> None:
+    ok(kc(store_url, "scopes", "add", "users:read", "--description", "Read users"))
+    ok(kc(store_url, "scopes", "add", "users:write"))
+    created = ok(kc(store_url, "keys", "create", "--name", "billing [prod]", "--scope", "users:read", "--scope", "users:write"))
+    key = created.stdout.strip()
+    assert key.startswith("kc_") and "\n" not in key
+    assert "shown" in created.stderr and key not in created.stderr
+
+    listed = json.loads(ok(kc(store_url, "keys", "list", "--json")).stdout)
+    assert [(k["name"], k["status"], k["scopes"]) for k in listed] == [("billing [prod]", "ACTIVE", ["users:read", "users:write"])]
+    assert set(listed[0]) >= {"id", "name", "scopes", "active", "status", "created_at", "expires_at", "last_used_at"}
+    public_id = listed[0]["id"]
+    assert key.startswith(public_id + "_")
+
+    assert ok(kc(store_url, "verify", "--scope", "users:read", stdin=key + "\n")).stdout.startswith("valid")
+    ok(kc(store_url, "keys", "edit", public_id, "--remove-scope", "users:write", "--expires", "2099-12-31"))
+    refused = kc(store_url, "verify", "--scope", "users:write", stdin=key)
+    assert refused.returncode == 1 and "missing_scope" in refused.stderr
+
+    ok(kc(store_url, "keys", "deactivate", "billing [prod]"))
+    shown = json.loads(ok(kc(store_url, "keys", "show", "billing [prod]", "--json")).stdout)
+    assert shown["status"] == "INACTIVE" and shown["expires_at"].startswith("2100-01-01")
+    assert kc(store_url, "verify", stdin=key).returncode == 1
+    ok(kc(store_url, "keys", "activate", public_id))
+
+    rotated = json.loads(ok(kc(store_url, "keys", "rotate", public_id, "--grace", "1h", "--json")).stdout)
+    assert rotated["key"] != key and rotated["rotation_grace_until"]
+    assert kc(store_url, "verify", stdin=key).returncode == 0
+    assert kc(store_url, "verify", stdin=rotated["key"]).returncode == 0
+
+    audit = json.loads(ok(kc(store_url, "audit", "--json", "--key", "billing [prod]")).stdout)
+    assert [e["action"] for e in audit] == ["key.rotate", "key.activate", "key.deactivate", "key.edit", "key.create"]
+    assert ok(kc(store_url, "audit", "verify")).returncode == 0
+    scopes = json.loads(ok(kc(store_url, "scopes", "list", "--json")).stdout)
+    assert [(s["name"], s["key_count"]) for s in scopes] == [("users:read", 1), ("users:write", 0)]
+
+
+def test_demo_seed_fills_a_fresh_store_and_refuses_one_with_real_keys(store_url: str) -> None:
+    seeded = ok(kc(store_url, "demo", "seed", "--keys", "300", "--json"))
+    assert json.loads(seeded.stdout)["keys"] == 300
+    keys = json.loads(ok(kc(store_url, "keys", "list", "--json")).stdout)
+    assert len(keys) == 300 and {k["status"] for k in keys} <= {"ACTIVE", "INACTIVE", "EXPIRED"}
+    key = ok(kc(store_url, "keys", "create", "--name", "real one", "--scope", "users:read")).stdout.strip()
+    assert key
+    refused = kc(store_url, "demo", "seed", "--keys", "10")
+    assert refused.returncode == 1 and "real key" in refused.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["keys", "create", "--name", "x", "--scope", "nope"], 2, "unknown scope"),
+        (["keys", "create", "--name", "bad\x1bname", "--scope", "users:read"], 2, "control character"),
+        (["keys", "create", "--name", "x", "--scope", "users:read", "--expires", "2001-01-01"], 2, "past"),
+        (["keys", "create", "--name", "x", "--scope", "users:read", "--expires", "someday"], 2, "cannot read the date"),
+        (["keys", "show", "ghost"], 1, "no key"),
+        (["keys", "deactivate", "ghost"], 1, "no key"),
+        (["keys", "rotate", "ghost", "--grace", "forever"], 2, "duration"),
+        (["keys", "edit", "ghost"], 2, "nothing to change"),
+        (["keys", "list", "--status", "weird"], 2, "Invalid value"),
+        (["scopes", "add", "Bad Scope"], 2, "bad scope name"),
+        (["scopes", "remove", "ghost"], 1, "no scope"),
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_with_the_contract_exit_code(
+    sqlite_url: str, args: list[str], code: int, message: str
+) -> None:
+    ok(kc(sqlite_url, "scopes", "add", "users:read"))
+    result = kc(sqlite_url, *args)
+    assert result.returncode == code
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    assert json.loads(ok(kc(sqlite_url, "keys", "list", "--json")).stdout) == []
+
+
+def test_a_duplicate_name_is_a_conflict(sqlite_url: str) -> None:
+    ok(kc(sqlite_url, "scopes", "add", "users:read"))
+    ok(kc(sqlite_url, "keys", "create", "--name", "svc", "--scope", "users:read"))
+    result = kc(sqlite_url, "keys", "create", "--name", "SVC", "--scope", "users:read")
+    assert result.returncode == 1 and "already exists" in result.stderr
+
+
+def test_verify_reads_stdin_and_refuses_garbage_with_exit_1(sqlite_url: str) -> None:
+    for garbage in ("", "not a key", "kc_" + "A" * 51, "\x00\xff" * 10):
+        result = kc(sqlite_url, "verify", "--json", stdin=garbage)
+        assert result.returncode == 1
+        assert json.loads(result.stdout) == {"valid": False, "reason": "malformed", "key_id": None, "scopes": []}
+
+
+def test_the_store_comes_from_the_environment_then_the_default_file(tmp_path: Path) -> None:
+    env_db = tmp_path / "env.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "keyconsole", "scopes", "add", "env:scope"],
+        capture_output=True, text=True, env={**os.environ, "KEYCONSOLE_DB": f"sqlite:///{env_db}"},
+    )
+    assert result.returncode == 0, result.stderr
+    assert env_db.exists()
+    result = subprocess.run([sys.executable, "-m", "keyconsole", "scopes", "add", "default:scope"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    default = Path(os.environ["XDG_DATA_HOME"]) / "keyconsole" / "keys.db"
+    assert default.exists()
+    assert oct(default.stat().st_mode & 0o777) == "0o600"
+    assert oct(default.parent.stat().st_mode & 0o777) == "0o700"
+
+
+@pytest.mark.parametrize(
+    ("db", "code", "message"),
+    [
+        ("mysql://x@localhost/db", 2, "unsupported store"),
+        ("postgresql+psycopg2://x@localhost/db", 2, "psycopg driver"),
+        ("postgresql+psycopg://u:hunter2@127.0.0.1:1/db", 1, "cannot use the store"),
+    ],
+)
+def test_bad_and_unreachable_stores_get_a_clear_message(db: str, code: int, message: str) -> None:
+    result = kc(db, "keys", "list")
+    assert result.returncode == code
+    assert message in result.stderr
+    assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
