@@ -10,11 +10,14 @@ from textual.widgets import Label, Static
 
 
 
+_KEY_NAMES = {"question_mark": "?", "escape": "esc", "slash": "/", "delete": "del"}
+
+
 def _rows(bindings: list[BindingType]) -> list[tuple[str, str]]:
     rows = []
     for binding in bindings:
         if isinstance(binding, Binding):
-            keys = " / ".join(key.strip() for key in binding.key.split(","))
+            keys = " / ".join(_KEY_NAMES.get(key.strip(), key.strip()) for key in binding.key.split(","))
             rows.append((keys, binding.description))
     return rows
 
@@ -30,8 +33,8 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog help"):
             yield Label("keyconsole keys  (escape closes)", classes="title")
             for title, bindings in self._sections:
-                yield Label(title, classes="field-label")
-                lines = [f"  {keys:<22} {description}" for keys, description in _rows(bindings)]
+                yield Label(title, classes="section")
+                lines = [f"  {keys:<16} {description}" for keys, description in _rows(bindings)]
                 yield Static("\n".join(lines), markup=False)
             yield Static(
                 "\nEvery action is also in the command palette (ctrl+p).\n"

@@ -1,0 +1,78 @@
+"""Snapshots of the main screens at 80x24 (pytest-textual-snapshot).
+
+Ids, secrets, dates and the store path are pinned so the pictures only change when the
+screens do. Update after a deliberate change with: pytest tests/test_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from keyconsole import KeyStore, tokens
+from keyconsole.tui.app import make_app
+
+SIZE = (80, 24)
+STORE_DIR = Path("/tmp/keyconsole-snapshots")
+NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def pinned_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[KeyStore]:
+    rng = random.Random(7)
+    monkeypatch.setattr(tokens, "_random_chars", lambda n: "".join(rng.choice(tokens.ALPHABET) for _ in range(n)))
+    shutil.rmtree(STORE_DIR, ignore_errors=True)
+    STORE_DIR.mkdir()
+    store = KeyStore(str(STORE_DIR / "keys.db"), actor="alice", clock=lambda: NOW)
+    store.scopes.add("users:read", "Read user profiles")
+    store.scopes.add("users:write", "Create and change users")
+    store.scopes.add("billing:read", "Read invoices")
+    store.keys.create("billing backend", ["billing:read", "users:read"])
+    store.keys.create("checkout [prod]", ["users:read", "users:write"], expires_at=NOW + timedelta(days=90))
+    store.keys.create("old partner", ["users:read"], active=False)
+    yield store
+    store.close()
+    shutil.rmtree(STORE_DIR, ignore_errors=True)
+
+
+async def _steady(pilot: Pilot[None]) -> None:
+    for box in pilot.app.screen.query(Input):
+        box.cursor_blink = False
+    await pilot.pause()
+
+
+def test_keys_table(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
+    assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=_steady)
+
+
+def test_add_form_with_errors(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
+    async def open_form(pilot: Pilot[None]) -> None:
+        await pilot.press("a", *"x" * 3, "tab", "space", "ctrl+s")
+        await pilot.press("shift+tab")
+        await pilot.press(*"checkout [prod]", "ctrl+s")
+        await _steady(pilot)
+
+    assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=open_form)
+
+
+def test_reveal_modal(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
+    async def create(pilot: Pilot[None]) -> None:
+        await pilot.press("a", *"reporting job", "tab", "space", "ctrl+s")
+        await _steady(pilot)
+
+    assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=create)
+
+
+def test_help_screen(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
+    async def help_(pilot: Pilot[None]) -> None:
+        await pilot.press("question_mark")
+        await _steady(pilot)
+
+    assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=help_)

@@ -1,0 +1,249 @@
+"""The console, driven from the keyboard with Textual's pilot, as an admin would."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from textual.widgets import Input, Label
+
+from keyconsole import KeyStore
+from keyconsole.tui.app import make_app
+from keyconsole.tui.screens.confirm import ConfirmScreen
+from keyconsole.tui.screens.help import HelpScreen
+from keyconsole.tui.screens.key_form import KeyFormScreen
+from keyconsole.tui.screens.reveal import RevealKeyScreen
+from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
+from tests.tui_helpers import row_of, table_lines
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def local_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What pyperclip was asked to copy (this machine has no clipboard of its own)."""
+    copied: list[str] = []
+    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.copy", copied.append)
+    return copied
+
+
+async def test_an_admin_adds_a_key_with_two_scopes_copies_it_and_closes_the_reveal(
+    ks: KeyStore, local_clipboard: list[str]
+) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a")
+        assert isinstance(app.screen, KeyFormScreen)
+        await pilot.press(*"billing backend", "tab", "space", "down", "space", "ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, RevealKeyScreen)
+        shown = str(app.screen.query_one("#secret").render())
+        info = ks.keys.get("billing backend")
+        assert info.scopes == ("billing:read", "users:read")
+        assert shown.startswith(info.public_id + "_")
+        assert ks.verify(shown, scopes=["billing:read", "users:read"])
+
+        await pilot.press("c")
+        assert app.clipboard == shown
+        assert local_clipboard == [shown]
+        assert "Copied" in str(app.screen.query_one("#copy-status", Label).render())
+
+        await pilot.press("escape")
+        assert isinstance(app.screen, RevealKeyScreen), "escape must not close the only view of the key"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, RevealKeyScreen)
+        assert app.clipboard == ""
+        assert "ACTIVE" in row_of(app, "billing backend")
+
+
+async def test_the_form_refuses_bad_input_beside_each_field_and_saves_nothing(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "ctrl+s")
+        form = app.screen
+        assert isinstance(form, KeyFormScreen)
+        assert "required" in str(form.query_one("#name-error", Label).render())
+        assert "at least one scope" in str(form.query_one("#scopes-error", Label).render())
+        await pilot.press(*"svc", "tab", "space", "tab", "tab", *"2001-01-01", "ctrl+s")
+        assert "past" in str(form.query_one("#expires-error", Label).render())
+        assert isinstance(app.screen, KeyFormScreen)
+        assert ks.keys.count() == 0
+
+
+async def test_the_name_is_checked_as_you_type(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"kc_AAAAAAAAAAAA")
+        await pilot.pause()
+        assert "key id" in str(app.screen.query_one("#name-error", Label).render())
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert not app.screen.query_one("#name-error", Label).display
+
+
+async def test_a_duplicate_name_is_shown_beside_the_name(ks: KeyStore) -> None:
+    ks.keys.create("svc", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"SVC", "tab", "space", "ctrl+s")
+        assert isinstance(app.screen, KeyFormScreen)
+        assert "already exists" in str(app.screen.query_one("#name-error", Label).render())
+        assert ks.keys.count() == 1
+
+
+async def test_editing_a_key_changes_its_scopes(ks: KeyStore) -> None:
+    ks.keys.create("svc", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        form = app.screen
+        assert isinstance(form, KeyFormScreen)
+        assert form.query_one(ScopeChecklist).selected == {"users:read"}
+        # Options are sorted: billing:read, users:read, users:write.
+        await pilot.press("tab", "space", "down", "space", "down", "space", "ctrl+s")
+        await pilot.pause()
+        assert ks.keys.get("svc").scopes == ("billing:read", "users:write")
+        assert "billing:read,us…" in row_of(app, "svc"), "a long scope list is cut with an ellipsis"
+
+
+async def test_setting_active_to_no_in_the_form_inactivates_the_key(ks: KeyStore) -> None:
+    issued = ks.keys.create("svc", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter", "tab", "tab")
+        assert isinstance(app.focused, YesNo)
+        await pilot.press("n", "ctrl+s")
+        await pilot.pause()
+        assert "INACTIVE" in row_of(app, "svc")
+        assert ks.verify(issued.key).reason == "inactive"
+
+
+async def test_inactivating_from_the_table_asks_first(ks: KeyStore) -> None:
+    issued = ks.keys.create("svc", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert ks.verify(issued.key)
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert "INACTIVE" in row_of(app, "svc")
+        assert ks.verify(issued.key).reason == "inactive"
+        await pilot.press("d", "y")
+        await pilot.pause()
+        assert "ACTIVE" in row_of(app, "svc") and "INACTIVE" not in row_of(app, "svc")
+
+
+async def test_rotating_from_the_table_reveals_a_new_key_and_keeps_the_old_for_the_grace(ks: KeyStore) -> None:
+    old = ks.keys.create("svc", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("r", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RevealKeyScreen)
+        new = str(app.screen.query_one("#secret").render())
+        assert new != old.key
+        assert ks.verify(new) and ks.verify(old.key)
+        grace = ks.keys.get("svc").rotation_grace_until
+        assert grace is not None and grace - ks.keys.get("svc").updated_at == timedelta(hours=1)
+
+
+async def test_filter_narrows_the_table_live_and_escape_clears_it(ks: KeyStore) -> None:
+    ks.keys.create("checkout prod", ["users:read"])
+    ks.keys.create("search cron", ["billing:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("/", *"check")
+        await pilot.pause()
+        names = [line.split()[0] for line in table_lines(app)[1:] if line]
+        assert names == ["checkout"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.query_one("#filter", Input).display is False
+        await pilot.press("escape")
+        assert len([line for line in table_lines(app)[1:] if line]) == 2
+
+
+async def test_a_key_changed_by_someone_else_is_never_overwritten(ks: KeyStore, store_url: str) -> None:
+    ks.keys.create("svc", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.press("end", *" mine")
+        with KeyStore(store_url, actor="other admin") as other:
+            other.keys.edit("svc", name="theirs")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert ks.keys.get("theirs").name == "theirs"
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, KeyFormScreen)
+        assert app.screen.query_one("#name", Input).value == "theirs"
+
+
+async def test_escape_with_unsaved_changes_asks_before_discarding(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", *"half typed", "escape")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("n")
+        assert isinstance(app.screen, KeyFormScreen)
+        assert app.screen.query_one("#name", Input).value == "half typed"
+        await pilot.press("escape", "y")
+        assert not isinstance(app.screen, (KeyFormScreen, ConfirmScreen))
+
+
+async def test_names_that_look_like_markup_are_shown_literally(ks: KeyStore) -> None:
+    ks.keys.create("[bold]x[/bold]", ["users:read"])
+    ks.keys.create("[@click=app.quit]", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        lines = table_lines(app)
+        assert any(line.startswith("[@click=app.quit]") for line in lines)
+        assert any(line.startswith("[bold]x[/bold]") for line in lines)
+
+
+async def test_an_empty_store_tells_the_admin_what_to_do(store_url: str) -> None:
+    with KeyStore(store_url, actor="t") as empty:
+        app = make_app(empty)
+        async with app.run_test(size=SIZE) as pilot:
+            hint = str(app.screen.query_one("#empty-hint").render())
+            assert "No scopes yet" in hint and "press s" in hint.lower()
+            empty.scopes.add("users:read")
+            app.keys_screen.reload()
+            await pilot.pause()
+            assert "press a" in str(app.screen.query_one("#empty-hint").render()).lower()
+
+
+async def test_changes_made_elsewhere_appear_without_a_restart(ks: KeyStore, store_url: str) -> None:
+    app = make_app(ks, poll_seconds=0.2)
+    async with app.run_test(size=SIZE) as pilot:
+        with KeyStore(store_url, actor="cli") as other:
+            other.keys.create("made by the cli", ["users:read"])
+        await pilot.pause(0.6)
+        assert "ACTIVE" in row_of(app, "made by the cli")
+
+
+async def test_help_lists_every_binding(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        for expected in ("Add", "Filter", "Rotate", "Save", "Copy", "Toggle", "All", "None", "Quit"):
+            assert expected in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_scopes_screen_adds_and_removes_scopes(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "a", *"reports:read", "tab", *"Download reports", "enter")
+        await pilot.pause()
+        assert "reports:read" in ks.scopes.names()
+        assert [s.description for s in ks.scopes.list() if s.name == "reports:read"] == ["Download reports"]
