@@ -39,7 +39,7 @@ class AuditScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title, width in (("When (UTC)", 16), ("Who", 14), ("Action", 14), ("Key", 22), ("Details", 60)):
+        for title, width in (("When (UTC)", 16), ("Who", 10), ("Action", 14), ("Key", 20), ("Details", 60)):
             table.add_column(title, width=width)
         self.query_one("#audit-filter", Input).display = False
         self.reload()
