@@ -64,7 +64,9 @@ def seed(
                 name = f"{rng.choice(_TEAMS)}-{rng.choice(_PURPOSES)}-{number}"
                 expires = None if rng.random() < 0.6 else created + timedelta(days=rng.choice((30, 90, 365, 730)))
                 keys.append({
-                    "public_id": tokens.new_public_id(),
+                    # Public ids need not be unguessable (they are shown in clear), and
+                    # random.choices is several times faster than `secrets` here.
+                    "public_id": tokens.PREFIX + "".join(rng.choices(tokens.ALPHABET, k=tokens.PUBLIC_ID_CHARS)),
                     "name": name,
                     "name_folded": name.casefold(),
                     "secret_hash": shared_hash,
@@ -77,15 +79,18 @@ def seed(
                     "version": 1,
                 })
                 scope_picks.append(rng.sample(scope_ids, rng.randint(1, 3)))
-            # RETURNING in parameter order: ids come from the store's own sequence, so
-            # keys created later never collide with seeded ones.
-            key_ids = session.scalars(insert(ApiKey).returning(ApiKey.id, sort_by_parameter_order=True), keys)
+            # A plain executemany, then the ids read back by public id: RETURNING with
+            # parameter order makes SQLAlchemy insert SQLite rows one at a time.
+            session.execute(insert(ApiKey.__table__), keys)
+            public_ids = [key["public_id"] for key in keys]
+            found = session.execute(select(ApiKey.public_id, ApiKey.id).where(ApiKey.public_id.in_(public_ids)))
+            ids: dict[str, int] = {public_id: key_id for public_id, key_id in found}
             links = [
-                {"key_id": key_id, "scope_id": scope_id}
-                for key_id, picks in zip(key_ids, scope_picks, strict=True)
+                {"key_id": ids[public_id], "scope_id": scope_id}
+                for public_id, picks in zip(public_ids, scope_picks, strict=True)
                 for scope_id in picks
             ]
-            session.execute(insert(KeyScope), links)
+            session.execute(insert(KeyScope.__table__), links)
             done += size
             if progress is not None:
                 progress(done)

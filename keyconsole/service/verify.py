@@ -13,14 +13,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, update
 from sqlalchemy.exc import DBAPIError
 
 from keyconsole import tokens
-from keyconsole.models import ApiKey, KeyScope, Scope
+from keyconsole.models import ApiKey
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.hash_cache import HashCheckCache
 from keyconsole.store import Store
+from keyconsole.store.key_lookup import KeyLookup, KeyState
 
 # "Last used" is written at most this often per key and process: a write on every call
 # would serialise all verifiers on the store's write lock.
@@ -42,26 +43,12 @@ class VerifyResult:
 
 class Verifier:
     def __init__(self, store: Store, clock: Clock = utc_now) -> None:
-        self._store = store
         self._engine = store.engine
         self._now = clock
+        self._lookup = KeyLookup(store)
         self._hash_checks = HashCheckCache()
         self._last_used_written: dict[int, float] = {}
         self._last_used_lock = threading.Lock()
-        self._lookup = (
-            select(
-                ApiKey.id,
-                ApiKey.active,
-                ApiKey.expires_at,
-                ApiKey.secret_hash,
-                ApiKey.previous_hash,
-                ApiKey.previous_hash_until,
-                Scope.name,
-            )
-            .outerjoin(KeyScope, KeyScope.key_id == ApiKey.id)
-            .outerjoin(Scope, Scope.id == KeyScope.scope_id)
-            .where(ApiKey.public_id == bindparam("public_id"))
-        )
         self._touch = (
             update(ApiKey)
             .where(ApiKey.id == bindparam("key_id"))
@@ -73,39 +60,30 @@ class Verifier:
         parsed = tokens.parse(presented) if isinstance(presented, str) else None
         if parsed is None:
             return VerifyResult(False, "malformed")
-        with self._store.translate_errors(), self._engine.connect() as conn:
-            rows = conn.execute(self._lookup, {"public_id": parsed.public_id}).all()
-        if not rows:
+        key = self._lookup.find(parsed.public_id)
+        if key is None:
             return VerifyResult(False, "unknown")
-        key_id, active, expires_at, secret_hash, previous_hash, previous_until, _ = rows[0]
         now = self._now()
         # The secret is checked before anything else about the key is revealed: someone who
         # knows only a public id learns nothing about its status.
-        if not self._secret_ok(parsed.secret, secret_hash, previous_hash, previous_until, now):
+        if not self._secret_ok(parsed.secret, key, now):
             return VerifyResult(False, "invalid")
-        held = tuple(sorted(name for *_, name in rows if name is not None))
-        if not active:
+        held = tuple(sorted(key.scopes))
+        if not key.active:
             return VerifyResult(False, "inactive", parsed.public_id, held)
-        if expires_at is not None and expires_at <= now:
+        if key.expires_at is not None and key.expires_at <= now:
             return VerifyResult(False, "expired", parsed.public_id, held)
-        missing = set(required) - set(held)
-        if missing:
+        if not key.scopes.issuperset(required):
             return VerifyResult(False, "missing_scope", parsed.public_id, held)
-        self._note_use(key_id, now)
+        self._note_use(key.key_id, now)
         return VerifyResult(True, "ok", parsed.public_id, held)
 
-    def _secret_ok(
-        self,
-        secret: str,
-        secret_hash: str,
-        previous_hash: str | None,
-        previous_until: datetime | None,
-        now: datetime,
-    ) -> bool:
-        if self._hash_checks.matches(secret_hash, secret):
+    def _secret_ok(self, secret: str, key: KeyState, now: datetime) -> bool:
+        if self._hash_checks.matches(key.secret_hash, secret):
             return True
-        in_grace = previous_hash is not None and previous_until is not None and previous_until > now
-        return in_grace and self._hash_checks.matches(previous_hash, secret)  # type: ignore[arg-type]
+        previous, until = key.previous_hash, key.previous_hash_until
+        in_grace = previous is not None and until is not None and until > now
+        return in_grace and self._hash_checks.matches(previous, secret)  # type: ignore[arg-type]
 
     def _note_use(self, key_id: int, now: datetime) -> None:
         tick = time.monotonic()

@@ -1,0 +1,57 @@
+"""The keys table at scale: ready time, filter keystroke, End, and peak memory.
+
+    make bench-console           (or: .venv/bin/python benchmarks/console.py [--sizes 10,10000,...])
+
+Seeds a SQLite store per size with `keyconsole demo seed`, then runs the real app headless
+(Textual's run_test) in a fresh process per size (benchmarks/console_probe.py), so peak
+memory is the whole process's. Compares against an empty Textual app's start-up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def probe(target: str, runs: int) -> dict[str, float]:
+    results = [
+        json.loads(subprocess.run([sys.executable, str(HERE / "console_probe.py"), target],
+                                  check=True, capture_output=True, text=True).stdout)
+        for _ in range(runs)
+    ]
+    return {name: statistics.median(r[name] for r in results) for name in results[0]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="10,10000,100000,1000000")
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    empty = probe("--empty", args.runs)
+    print(f"empty Textual app ready: {empty['ready_s']:.3f} s, peak {empty['peak_mb']:.0f} MB")
+    print(f"{'keys':>10}  {'ready s':>8}  {'vs 10':>6}  {'vs empty':>8}  {'filter ms':>9}  {'End ms':>7}  {'peak MB':>7}")
+    baseline = None
+    with tempfile.TemporaryDirectory(prefix="kc-console-") as tmp:
+        for size in sizes:
+            db = str(Path(tmp) / f"keys-{size}.db")
+            subprocess.run([sys.executable, "-m", "keyconsole", "demo", "seed", "--keys", str(size), "--db", db],
+                           check=True, capture_output=True)
+            figures = probe(db, args.runs)
+            baseline = baseline or figures["ready_s"]
+            print(f"{size:>10,}  {figures['ready_s']:>8.3f}  {figures['ready_s'] / baseline:>5.2f}x"
+                  f"  {figures['ready_s'] / empty['ready_s']:>7.2f}x  {figures['filter_s'] * 1000:>9.0f}"
+                  f"  {figures['end_s'] * 1000:>7.0f}  {figures['peak_mb']:>7.0f}", flush=True)
+    print("targets: ready at 1M within 1.2x of 10 keys; filter < 100 ms; End at once; peak < 120 MB;"
+          " ready within 1.5x of an empty app")
+
+
+if __name__ == "__main__":
+    main()
