@@ -239,3 +239,18 @@ def test_last_used_is_recorded_on_a_successful_verify(ks: KeyStore) -> None:
     assert ks.keys.get("svc").last_used_at is None
     assert ks.verify(issued.key)
     assert ks.keys.get("svc").last_used_at is not None
+
+
+def test_a_flood_of_wrong_secrets_is_bounded_and_the_real_key_keeps_working(ks: KeyStore) -> None:
+    from keyconsole import tokens
+    from keyconsole.service.hash_cache import FAILURE_BUDGET
+
+    issued = ks.keys.create("svc", ["users:read"])
+    assert ks.verify(issued.key)
+    reasons = [
+        ks.verify(tokens.assemble(issued.info.public_id, tokens.new_secret())).reason
+        for _ in range(FAILURE_BUDGET + 5)
+    ]
+    assert reasons[:FAILURE_BUDGET] == ["invalid"] * FAILURE_BUDGET
+    assert set(reasons[FAILURE_BUDGET:]) == {"throttled"}
+    assert ks.verify(issued.key), "a secret already judged right is not locked out by the flood"

@@ -1,36 +1,70 @@
-"""Remembers which (stored hash, presented secret) pairs argon2 has already judged.
+"""Remembers which (stored hash, presented secret) pairs argon2 has already judged, and
+bounds the argon2 work a flood of wrong secrets can cause.
 
 Keys are the stored hash string plus a SHA-256 of the presented secret: a rotation writes
 a new hash, so a cached answer can never vouch for a rotated secret, and the cache holds
 no secret in clear. Only the hash check is cached; the caller still reads the key's row
 (active, expiry, scopes) on every call.
+
+Flood bound: after ``FAILURE_BUDGET`` wrong secrets for one stored hash within
+``FAILURE_WINDOW_S``, new (uncached) secrets for that hash are refused without running
+argon2 until the window moves on. A secret already judged right stays cached and keeps
+working, so the key's real users are not locked out by someone guessing at its id; only a
+secret this process has never seen waits out the flood.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections import OrderedDict
+import time
+from collections import OrderedDict, deque
+from enum import Enum
 
 from keyconsole.hashing import secret_matches
+
+FAILURE_BUDGET = 20
+FAILURE_WINDOW_S = 10.0
+
+
+class Verdict(Enum):
+    MATCH = "match"
+    MISMATCH = "mismatch"
+    THROTTLED = "throttled"
 
 
 class HashCheckCache:
     def __init__(self, max_entries: int = 100_000) -> None:
         self._max = max_entries
         self._answers: OrderedDict[tuple[str, bytes], bool] = OrderedDict()
+        self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
-    def matches(self, stored_hash: str, secret: str) -> bool:
+    def check(self, stored_hash: str, secret: str) -> Verdict:
         entry = (stored_hash, hashlib.sha256(secret.encode()).digest())
         with self._lock:
             answer = self._answers.get(entry)
             if answer is not None:
                 self._answers.move_to_end(entry)
-                return answer
+                return Verdict.MATCH if answer else Verdict.MISMATCH
+            if self._over_budget(stored_hash, time.monotonic()):
+                return Verdict.THROTTLED
         answer = secret_matches(stored_hash, secret)
         with self._lock:
             self._answers[entry] = answer
             if len(self._answers) > self._max:
                 self._answers.popitem(last=False)
-        return answer
+            if not answer:
+                self._failures.setdefault(stored_hash, deque()).append(time.monotonic())
+        return Verdict.MATCH if answer else Verdict.MISMATCH
+
+    def _over_budget(self, stored_hash: str, now: float) -> bool:
+        recent = self._failures.get(stored_hash)
+        if recent is None:
+            return False
+        while recent and now - recent[0] > FAILURE_WINDOW_S:
+            recent.popleft()
+        if not recent:
+            del self._failures[stored_hash]
+            return False
+        return len(recent) >= FAILURE_BUDGET

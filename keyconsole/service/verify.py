@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 from keyconsole import tokens
 from keyconsole.models import ApiKey
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.hash_cache import HashCheckCache
+from keyconsole.service.hash_cache import HashCheckCache, Verdict
 from keyconsole.store import Store
 from keyconsole.store.key_lookup import KeyLookup, KeyState
 
@@ -66,8 +66,9 @@ class Verifier:
         now = self._now()
         # The secret is checked before anything else about the key is revealed: someone who
         # knows only a public id learns nothing about its status.
-        if not self._secret_ok(parsed.secret, key, now):
-            return VerifyResult(False, "invalid")
+        verdict = self._secret_verdict(parsed.secret, key, now)
+        if verdict is not Verdict.MATCH:
+            return VerifyResult(False, "throttled" if verdict is Verdict.THROTTLED else "invalid")
         held = tuple(sorted(key.scopes))
         if not key.active:
             return VerifyResult(False, "inactive", parsed.public_id, held)
@@ -78,12 +79,12 @@ class Verifier:
         self._note_use(key.key_id, now)
         return VerifyResult(True, "ok", parsed.public_id, held)
 
-    def _secret_ok(self, secret: str, key: KeyState, now: datetime) -> bool:
-        if self._hash_checks.matches(key.secret_hash, secret):
-            return True
+    def _secret_verdict(self, secret: str, key: KeyState, now: datetime) -> Verdict:
+        verdict = self._hash_checks.check(key.secret_hash, secret)
         previous, until = key.previous_hash, key.previous_hash_until
-        in_grace = previous is not None and until is not None and until > now
-        return in_grace and self._hash_checks.matches(previous, secret)  # type: ignore[arg-type]
+        if verdict is Verdict.MISMATCH and previous is not None and until is not None and until > now:
+            return self._hash_checks.check(previous, secret)
+        return verdict
 
     def _note_use(self, key_id: int, now: datetime) -> None:
         tick = time.monotonic()
