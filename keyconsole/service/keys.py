@@ -67,6 +67,12 @@ def key_info(key: ApiKey, now: datetime) -> KeyInfo:
     )
 
 
+def _check_version(key: ApiKey, expected_version: int | None) -> None:
+    """Refuse a change based on an old read: the admin must see the new state first."""
+    if expected_version is not None and key.version != expected_version:
+        raise StaleEdit(f"the key {key.name!r} was changed by someone else meanwhile; reload it")
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -208,8 +214,7 @@ class KeyService:
             self._check_expiry(expires_at, now)
         with self._store.write() as session:
             key = self._find(session, ref, for_update=True)
-            if expected_version is not None and key.version != expected_version:
-                raise StaleEdit(f"the key {key.name!r} was changed by someone else meanwhile; reload it")
+            _check_version(key, expected_version)
             changes: dict[str, Any] = {}
             if clean is not None and clean != key.name:
                 if clean.casefold() != key.name_folded:
@@ -248,8 +253,7 @@ class KeyService:
         secret_hash = hashing.hash_secret(secret)
         with self._store.write() as session:
             key = self._find(session, ref, for_update=True)
-            if expected_version is not None and key.version != expected_version:
-                raise StaleEdit(f"the key {key.name!r} was changed by someone else meanwhile; reload it")
+            _check_version(key, expected_version)
             if grace > timedelta(0):
                 key.previous_hash, key.previous_hash_until = key.secret_hash, now + grace
             else:

@@ -42,9 +42,12 @@ class ScopeChecklist(OptionList):
         self.selected: set[str] = set(selected)
         super().__init__(*self._options(), id=id)
 
-    def _prompt(self, name: str, description: str) -> Text:
+    def _prompt(self, name: str, description: str, pointed: bool = False) -> Text:
+        # ">" marks the row space would toggle, for terminals where the highlight's
+        # colour does not show (NO_COLOR, TERM=linux).
+        pointer = ">" if pointed else " "
         mark = "[x]" if name in self.selected else "[ ]"
-        text = Text(f"{mark} {name}")
+        text = Text(f"{pointer}{mark} {name}")
         if description:
             text.append(f"  {printable(description)}", style="dim")
         return text
@@ -52,10 +55,26 @@ class ScopeChecklist(OptionList):
     def _options(self) -> list[Option]:
         return [Option(self._prompt(name, description), id=name) for name, description in self._scopes]
 
-    def _redraw(self) -> None:
+    def _redraw_prompts(self, focused: bool | None = None) -> None:
+        # Focus events arrive before has_focus changes, so they say which it will be.
+        focused = self.has_focus if focused is None else focused
         for index, (name, description) in enumerate(self._scopes):
-            self.replace_option_prompt_at_index(index, self._prompt(name, description))
+            pointed = focused and index == self.highlighted
+            self.replace_option_prompt_at_index(index, self._prompt(name, description, pointed))
+
+    def _redraw(self) -> None:
+        self._redraw_prompts()
         self.post_message(self.Changed(self))
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        self._redraw_prompts()
+
+    def on_focus(self) -> None:
+        self._redraw_prompts(focused=True)
+
+    def on_blur(self) -> None:
+        self._redraw_prompts(focused=False)
 
     def action_toggle(self) -> None:
         if self.highlighted is None:
