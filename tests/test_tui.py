@@ -247,3 +247,14 @@ async def test_scopes_screen_adds_and_removes_scopes(ks: KeyStore) -> None:
         await pilot.pause()
         assert "reports:read" in ks.scopes.names()
         assert [s.description for s in ks.scopes.list() if s.name == "reports:read"] == ["Download reports"]
+
+
+async def test_the_scope_under_the_cursor_and_the_selected_ones_differ_in_characters(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "tab", "down", "space")
+        checklist = app.screen.query_one(ScopeChecklist)
+        prompts = [str(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
+        assert prompts[0].startswith(" [ ] billing:read")
+        assert prompts[1].startswith(">[x] users:read")
+        assert prompts[2].startswith(" [ ] users:write")
