@@ -13,7 +13,7 @@ import pytest
 
 def kc(db: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "keyconsole", *args, "--db", db] if args and args[0] != "--db" else [sys.executable, "-m", "keyconsole", *args],
+        [sys.executable, "-m", "keyconsole", *args, "--db", db],
         input=stdin,
         capture_output=True,
         text=True,
