@@ -15,7 +15,7 @@ from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
 from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.records import IssuedKey, KeyInfo, Status, key_status
+from keyconsole.service.records import IssuedKey, KeyInfo, key_status
 from keyconsole.service.validation import clean_name
 from keyconsole.store import Store
 
@@ -110,7 +110,7 @@ class KeyService:
         if query.sort not in SORT_COLUMNS:
             raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORT_COLUMNS)}")
         not_expired = or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now)
-        if query.status == Status.ACTIVE.value.lower():
+        if query.status == "active":
             statement = statement.where(ApiKey.active.is_(True), not_expired)
         elif query.status == "inactive":
             statement = statement.where(ApiKey.active.is_(False))

@@ -75,11 +75,12 @@ class KeysScreen(Screen[None]):
     def table(self) -> KeysTable:
         return self.query_one(KeysTable)
 
-    def reload(self, query: KeyQuery | None = None, *, keep: str | None = None) -> None:
+    def reload(self, query: KeyQuery | None = None, *, keep: str | None = None, marker: str | None = None) -> None:
         current = self.table.current if self.is_mounted else None
         keep = keep or (current.public_id if current is not None else None)
         try:
-            self._marker = self._store.audit.change_marker()
+            # The poll has just read the marker; reading it again would be a second query.
+            self._marker = marker if marker is not None else self._store.audit.change_marker()
             self._rows.reload(query)
             self._has_scopes = bool(self._store.scopes.names()) if self._rows.total == 0 else True
         except KeyconsoleError as error:
@@ -97,7 +98,7 @@ class KeysScreen(Screen[None]):
             self._show_failure(error)
             return
         if marker != self._marker or self.query_one("#banner").display:
-            self.reload()
+            self.reload(marker=marker)
 
     def _describe(self) -> None:
         query = self._rows.query
