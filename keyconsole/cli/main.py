@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from typing import Any
@@ -9,15 +10,28 @@ from typing import Any
 import click
 
 from keyconsole import __version__
-from keyconsole.cli import audit, demo, keys, scopes, verify
 from keyconsole.cli.context import common_options, settings
 from keyconsole.errors import KeyconsoleError
 
 DEBUG_ENV = "KEYCONSOLE_DEBUG"
+# Each command's module is imported only when that command runs (click's lazy-group
+# recipe): `keyconsole verify` must not pay for the ORM and the console it never uses.
+LAZY_COMMANDS = {name: f"keyconsole.cli.{name}" for name in ("audit", "demo", "keys", "scopes", "verify")}
 
 
 class ErrorReportingGroup(click.Group):
-    """Turns every failure into one line on stderr and the contract's exit code."""
+    """Loads commands on demand, and turns every failure into one line on stderr and the
+    contract's exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in LAZY_COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module = importlib.import_module(LAZY_COMMANDS[cmd_name])
+        command: click.Command = getattr(module, cmd_name)
+        return command
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -58,9 +72,3 @@ def open_console() -> None:
     store = settings().open()
     make_app(store).run()
 
-
-main.add_command(keys.keys)
-main.add_command(scopes.scopes)
-main.add_command(audit.audit)
-main.add_command(verify.verify)
-main.add_command(demo.demo)

@@ -24,7 +24,9 @@ def verify(required: tuple[str, ...]) -> None:
         presented = getpass.getpass("key: ", stream=sys.stderr)
     else:
         presented = sys.stdin.read(MAX_INPUT)
-    result = settings().open().verify(presented.strip(), scopes=required)
+    from keyconsole.service.one_shot import verify_once
+
+    result = verify_once(settings().db, presented.strip(), required)
     if settings().as_json:
         emit_json({"valid": result.ok, "reason": result.reason, "key_id": result.key_id, "scopes": list(result.scopes)})
     elif result:

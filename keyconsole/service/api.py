@@ -29,7 +29,7 @@ class KeyStore:
         self.scopes = ScopeService(self.store, self.actor, clock)
         self.audit = AuditService(self.store)
         self._clock = clock
-        self._verifier = Verifier(self.store, clock)
+        self._verifier = Verifier(self.store.key_lookup(), clock)
 
     @property
     def display_name(self) -> str:
@@ -48,6 +48,7 @@ class KeyStore:
         return demo.seed(self.store, count, actor=self.actor, clock=self._clock, progress=progress)
 
     def close(self) -> None:
+        self._verifier.close()
         self.store.dispose()
 
     def __enter__(self) -> KeyStore:

@@ -1,7 +1,7 @@
 """Synthetic keys for trying keyconsole and for benchmarks (`keyconsole demo seed`).
 
 All demo keys share one argon2 hash of a secret that is thrown away at once, so none of
-them can ever verify. Rows go in with Core bulk inserts, in batches, one transaction.
+them can ever verify. Rows go in with driver-level bulk inserts (store/bulk.py), in batches, one transaction.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from keyconsole import hashing, tokens
@@ -19,6 +19,7 @@ from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.store import Store
+from keyconsole.store.bulk import BulkInsert
 
 DEMO_ACTOR = "keyconsole demo seed"
 DEMO_SCOPES = {
@@ -32,6 +33,11 @@ DEMO_SCOPES = {
 _TEAMS = ["checkout", "search", "mobile", "partner", "billing", "ops", "data", "support", "web", "ci"]
 _PURPOSES = ["backend", "cron", "webhook", "export", "sync", "staging", "prod", "test", "batch", "edge"]
 BATCH = 5_000
+DATE_POOL = 4_096
+KEY_COLUMNS = (
+    "public_id", "name", "name_folded", "secret_hash", "active",
+    "created_at", "updated_at", "expires_at", "last_used_at", "created_by", "version",
+)
 MAX_KEYS = 10_000_000
 
 
@@ -48,11 +54,17 @@ def seed(
     now = clock()
     rng = random.Random()
     shared_hash = hashing.hash_secret(tokens.new_secret())
+    # Dates come from pools of instants: realistic spread, and the bulk insert converts
+    # each distinct instant for the store only once.
+    created_pool = [now - timedelta(days=rng.uniform(0, 720)) for _ in range(DATE_POOL)]
+    used_ago = [timedelta(days=rng.uniform(0, 60)) for _ in range(64)]
     with store.write() as session:
         real = session.scalar(select(func.count(ApiKey.id)).where(ApiKey.created_by != DEMO_ACTOR))
         if real:
             raise Conflict(f"the store holds {real} real key(s); demo keys go only into a store of their own")
         scope_ids = _ensure_scopes(session, now)
+        key_insert = BulkInsert(session, ApiKey.__table__, KEY_COLUMNS)
+        link_insert = BulkInsert(session, KeyScope.__table__, ("key_id", "scope_id"))
         # Numbered after the demo keys already there, so names stay unique across seeds.
         numbered_from = (session.scalar(select(func.count(ApiKey.id))) or 0) + 1
         done = 0
@@ -60,37 +72,29 @@ def seed(
             size = min(BATCH, count - done)
             keys, scope_picks = [], []
             for number in range(numbered_from + done, numbered_from + done + size):
-                created = now - timedelta(days=rng.uniform(0, 720))
+                created = rng.choice(created_pool)
                 name = f"{rng.choice(_TEAMS)}-{rng.choice(_PURPOSES)}-{number}"
                 expires = None if rng.random() < 0.6 else created + timedelta(days=rng.choice((30, 90, 365, 730)))
-                keys.append({
-                    # Public ids need not be unguessable (they are shown in clear), and
-                    # random.choices is several times faster than `secrets` here.
-                    "public_id": tokens.PREFIX + "".join(rng.choices(tokens.ALPHABET, k=tokens.PUBLIC_ID_CHARS)),
-                    "name": name,
-                    "name_folded": name.casefold(),
-                    "secret_hash": shared_hash,
-                    "active": rng.random() > 0.15,
-                    "created_at": created,
-                    "updated_at": created,
-                    "expires_at": expires,
-                    "last_used_at": None if rng.random() < 0.3 else created + (now - created) * rng.random(),
-                    "created_by": DEMO_ACTOR,
-                    "version": 1,
-                })
+                last_used = None if rng.random() < 0.3 else max(created, now - rng.choice(used_ago))
+                # Public ids need not be unguessable (they are shown in clear), and
+                # random.choices is several times faster than `secrets` here.
+                public_id = tokens.PREFIX + "".join(rng.choices(tokens.ALPHABET, k=tokens.PUBLIC_ID_CHARS))
+                keys.append((
+                    public_id, name, name.casefold(), shared_hash, rng.random() > 0.15,
+                    created, created, expires, last_used, DEMO_ACTOR, 1,
+                ))
                 scope_picks.append(rng.sample(scope_ids, rng.randint(1, 3)))
-            # A plain executemany, then the ids read back by public id: RETURNING with
-            # parameter order makes SQLAlchemy insert SQLite rows one at a time.
-            session.execute(insert(ApiKey.__table__), keys)
-            public_ids = [key["public_id"] for key in keys]
+            # The ids are read back by public id: RETURNING with parameter order makes
+            # SQLAlchemy insert SQLite rows one at a time.
+            key_insert.run(keys)
+            public_ids = [key[0] for key in keys]
             found = session.execute(select(ApiKey.public_id, ApiKey.id).where(ApiKey.public_id.in_(public_ids)))
             ids: dict[str, int] = {public_id: key_id for public_id, key_id in found}
-            links = [
-                {"key_id": ids[public_id], "scope_id": scope_id}
+            link_insert.run([
+                (ids[public_id], scope_id)
                 for public_id, picks in zip(public_ids, scope_picks, strict=True)
                 for scope_id in picks
-            ]
-            session.execute(insert(KeyScope.__table__), links)
+            ])
             done += size
             if progress is not None:
                 progress(done)

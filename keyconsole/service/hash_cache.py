@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from enum import Enum
 
 from keyconsole.hashing import secret_matches
@@ -36,27 +36,28 @@ class Verdict(Enum):
 class HashCheckCache:
     def __init__(self, max_entries: int = 100_000) -> None:
         self._max = max_entries
-        self._answers: OrderedDict[tuple[str, bytes], bool] = OrderedDict()
+        # Oldest first (dicts keep insertion order); a single dict read is atomic, so the
+        # hit path, taken on nearly every call, needs no lock.
+        self._answers: dict[tuple[str, bytes], Verdict] = {}
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
 
     def check(self, stored_hash: str, secret: str) -> Verdict:
         entry = (stored_hash, hashlib.sha256(secret.encode()).digest())
+        known = self._answers.get(entry)
+        if known is not None:
+            return known
         with self._lock:
-            answer = self._answers.get(entry)
-            if answer is not None:
-                self._answers.move_to_end(entry)
-                return Verdict.MATCH if answer else Verdict.MISMATCH
             if self._over_budget(stored_hash, time.monotonic()):
                 return Verdict.THROTTLED
-        answer = secret_matches(stored_hash, secret)
+        verdict = Verdict.MATCH if secret_matches(stored_hash, secret) else Verdict.MISMATCH
         with self._lock:
-            self._answers[entry] = answer
+            self._answers[entry] = verdict
             if len(self._answers) > self._max:
-                self._answers.popitem(last=False)
-            if not answer:
+                del self._answers[next(iter(self._answers))]
+            if verdict is Verdict.MISMATCH:
                 self._failures.setdefault(stored_hash, deque()).append(time.monotonic())
-        return Verdict.MATCH if answer else Verdict.MISMATCH
+        return verdict
 
     def _over_budget(self, stored_hash: str, now: float) -> bool:
         recent = self._failures.get(stored_hash)

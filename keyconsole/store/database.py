@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -13,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from keyconsole.errors import Conflict, StaleEdit, StoreUnavailable
 from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
+from keyconsole.store.key_lookup import KeyLookup
 from keyconsole.store.location import StoreLocation, resolve
 from keyconsole.store.schema import ensure_schema
 
@@ -71,6 +73,23 @@ class Store:
         if "readonly" in reason.replace(" ", "").lower():
             return f"the store {self.display_name} is read-only: {reason}"
         return f"cannot use the store {self.display_name}: {reason}"
+
+    def key_lookup(self) -> KeyLookup:
+        """The verify hot path's reader, on autocommit connections from this store's pool."""
+        dialect = self.engine.dialect
+        return KeyLookup(
+            self._autocommit_connection,
+            dialect=dialect.name,
+            display_name=self.display_name,
+            driver_error=dialect.dbapi.Error,  # type: ignore[union-attr]
+        )
+
+    def _autocommit_connection(self) -> Any:
+        connection = self.engine.raw_connection()
+        # sqlite3 is already in autocommit (store/engine.py); psycopg must be told.
+        if self.dialect == "postgresql":
+            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
+        return connection
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -1,10 +1,13 @@
-"""The verify hot path's one query, run on a raw DB-API connection.
+"""The verify hot path's queries, run on a raw DB-API connection.
 
 Measured on SQLite (see benchmarks/verify.py), an ORM session per call manages about
 9,000 lookups a second and Core with a prebuilt statement about 20,000; a cursor on a raw
 connection from SQLAlchemy's own pool about 110,000. Verification sits on every request
-of the protected API, so this one query steps below SQLAlchemy's execution layer; every
-other query in keyconsole goes through the ORM.
+of the protected API, so its two queries (the lookup, and "last used" once a minute) step
+below SQLAlchemy's execution layer; every other query in keyconsole goes through the ORM.
+
+This module imports no SQLAlchemy: `keyconsole verify` as a process can run it on a
+connection opened directly (store/direct.py), without paying for SQLAlchemy's import.
 
 Each thread keeps its own connection in autocommit mode: every lookup sees the latest
 committed row (no transaction holds an old snapshot) and nothing is left idle in a
@@ -14,25 +17,31 @@ transaction on the server.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store.database import Store
 
+# One row per key, its scopes joined by spaces (scope names cannot hold one, see
+# service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
 _LOOKUP = (
-    "SELECT k.id, k.active, k.expires_at, k.secret_hash, k.previous_hash, k.previous_hash_until, s.name"
-    " FROM api_keys k"
-    " LEFT JOIN key_scopes ks ON ks.key_id = k.id"
-    " LEFT JOIN scopes s ON s.id = ks.scope_id"
-    " WHERE k.public_id = {param}"
+    "SELECT k.id, k.active, k.expires_at, k.secret_hash, k.previous_hash, k.previous_hash_until,"
+    " (SELECT {aggregate}(s.name, ' ') FROM key_scopes ks JOIN scopes s ON s.id = ks.scope_id"
+    " WHERE ks.key_id = k.id)"
+    " FROM api_keys k WHERE k.public_id = {param}"
 )
+_TOUCH = "UPDATE api_keys SET last_used_at = {param} WHERE id = {param}"
+_AGGREGATE = {"sqlite": "group_concat", "postgresql": "string_agg"}
+_PARAM = {"sqlite": "?", "postgresql": "%s"}
+# How long "last used" may wait for SQLite's write lock before it is skipped: a verifier
+# must keep answering while an admin holds the lock.
+TOUCH_BUSY_TIMEOUT_MS = 100
+SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
-@dataclass(frozen=True, slots=True)
-class KeyState:
-    """What verification needs of a key's current row."""
+class KeyState(NamedTuple):
+    """What verification needs of a key's current row (a tuple: built on every call)."""
 
     key_id: int
     active: bool
@@ -40,63 +49,105 @@ class KeyState:
     secret_hash: str
     previous_hash: str | None
     previous_hash_until: datetime | None
-    scopes: frozenset[str]
+    scopes: tuple[str, ...]  # sorted
 
 
-def _moment(value: Any) -> datetime | None:
+def _moment(value: Any) -> datetime:
     # Columns hold naive UTC (models.UTCDateTime): SQLite hands back text, psycopg datetimes.
-    if value is None:
-        return None
     moment = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=UTC)
 
 
+def _column_value(moment: datetime, dialect: str) -> Any:
+    """``moment`` as models.UTCDateTime stores it: naive UTC, as text on SQLite."""
+    naive = moment.astimezone(UTC).replace(tzinfo=None)
+    return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else naive
+
+
 class KeyLookup:
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        dialect = store.engine.dialect
-        self._sql = _LOOKUP.format(param="?" if dialect.paramstyle == "qmark" else "%s")
-        self._driver_error: type[Exception] = dialect.dbapi.Error  # type: ignore[union-attr]
+    """Reads a key's current state by public id.
+
+    ``connect`` returns a new DB-API connection in autocommit mode; ``driver_error`` is the
+    driver's base exception class.
+    """
+
+    def __init__(
+        self,
+        connect: Callable[[], Any],
+        *,
+        dialect: str,
+        display_name: str,
+        driver_error: type[Exception],
+    ) -> None:
+        self._connect = connect
+        self._dialect = dialect
+        self._display_name = display_name
+        self._driver_error = driver_error
+        self._sql = _LOOKUP.format(aggregate=_AGGREGATE[dialect], param=_PARAM[dialect])
+        self._touch_sql = _TOUCH.format(param=_PARAM[dialect])
         self._local = threading.local()
 
     def find(self, public_id: str) -> KeyState | None:
         try:
-            cursor = self._cursor()
+            cursor = getattr(self._local, "cursor", None) or self._open_cursor()
             cursor.execute(self._sql, (public_id,))
-            rows = cursor.fetchall()
+            row = cursor.fetchone()
         except self._driver_error as error:
             self._drop()
-            raise StoreUnavailable(f"cannot use the store {self._store.display_name}: {error}".splitlines()[0]) from None
-        if not rows:
+            raise StoreUnavailable(f"cannot use the store {self._display_name}: {error}".splitlines()[0]) from None
+        if row is None:
             return None
-        key_id, active, expires_at, secret_hash, previous_hash, previous_until, _ = rows[0]
+        key_id, active, expires_at, secret_hash, previous_hash, previous_until, scope_names = row
         return KeyState(
-            key_id=key_id,
-            active=bool(active),
-            expires_at=_moment(expires_at),
-            secret_hash=secret_hash,
-            previous_hash=previous_hash,
-            previous_hash_until=_moment(previous_until),
-            scopes=frozenset(row[6] for row in rows if row[6] is not None),
+            key_id,
+            bool(active),
+            None if expires_at is None else _moment(expires_at),
+            secret_hash,
+            previous_hash,
+            None if previous_until is None else _moment(previous_until),
+            tuple(sorted(scope_names.split(" "))) if scope_names else (),
         )
 
-    def _cursor(self) -> Any:
-        cursor = getattr(self._local, "cursor", None)
-        if cursor is None:
-            connection = self._store.engine.raw_connection()
-            driver = connection.driver_connection
-            # sqlite3 is already in autocommit (store/engine.py); psycopg must be told.
-            if hasattr(driver, "autocommit") and self._store.dialect == "postgresql":
-                driver.autocommit = True
-            self._local.connection = connection
-            cursor = self._local.cursor = connection.cursor()
+    def touch(self, key_id: int, now: datetime) -> bool:
+        """Record that the key was used; False when the store could not take the write."""
+        sqlite = self._dialect == "sqlite"
+        try:
+            cursor = getattr(self._local, "cursor", None) or self._open_cursor()
+            if sqlite:
+                cursor.execute(f"PRAGMA busy_timeout = {TOUCH_BUSY_TIMEOUT_MS}")
+            try:
+                cursor.execute(self._touch_sql, (_column_value(now, self._dialect), key_id))
+            finally:
+                if sqlite:
+                    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        except self._driver_error:
+            # "Last used" is a convenience: a read-only or busy store must not fail a valid key.
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close this thread's connection."""
+        connection = getattr(self._local, "connection", None)
+        self._local.cursor = self._local.connection = None
+        if connection is not None:
+            connection.close()
+
+    def _open_cursor(self) -> Any:
+        connection = self._connect()
+        self._local.connection = connection
+        cursor = self._local.cursor = connection.cursor()
         return cursor
 
     def _drop(self) -> None:
         connection = getattr(self._local, "connection", None)
         self._local.cursor = self._local.connection = None
-        if connection is not None:
-            try:
+        if connection is None:
+            return
+        try:
+            # A pooled connection is invalidated so the pool never hands it out again.
+            if hasattr(connection, "invalidate"):
                 connection.invalidate()
-            except Exception:  # noqa: BLE001 - the connection is already broken
-                pass
+            else:
+                connection.close()
+        except Exception:  # noqa: BLE001 - the connection is already broken
+            pass

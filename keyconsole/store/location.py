@@ -6,14 +6,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import user_data_path
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from keyconsole.errors import InvalidStoreURL
+from keyconsole.store.paths import ENV_VAR, default_path
 
-ENV_VAR = "KEYCONSOLE_DB"
-DEFAULT_FILENAME = "keys.db"
+__all__ = ["ENV_VAR", "StoreLocation", "default_path", "parse", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -35,10 +34,6 @@ class StoreLocation:
     def display(self) -> str:
         """The URL with any password hidden: safe for headers, errors and the audit."""
         return self.url.render_as_string(hide_password=True)
-
-
-def default_path() -> Path:
-    return user_data_path("keyconsole", appauthor=False) / DEFAULT_FILENAME
 
 
 def resolve(db: str | None = None) -> StoreLocation:

@@ -1,0 +1,50 @@
+"""`demo seed`: realistic keys through the driver-level bulk insert, on both stores."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from keyconsole import KeyStore, tokens
+from keyconsole.errors import Conflict
+from keyconsole.service.demo import BATCH, DEMO_SCOPES
+from keyconsole.service.keys import KeyQuery
+
+
+def test_seeded_keys_look_real_and_read_back_like_any_key(store_url: str) -> None:
+    count = BATCH + 700  # more than one batch
+    with KeyStore(store_url, actor="tester") as store:
+        done: list[int] = []
+        assert store.seed_demo(count, progress=done.append) == count
+        assert done[-1] == count and len(done) == 2
+
+        keys = store.keys.list()
+        assert len(keys) == count
+        assert len({key.name.casefold() for key in keys}) == count
+        assert all(tokens.is_public_id(key.public_id) for key in keys)
+        assert all(1 <= len(key.scopes) <= 3 and set(key.scopes) <= set(DEMO_SCOPES) for key in keys)
+        statuses = Counter(key.status.value for key in keys)
+        assert statuses.keys() == {"ACTIVE", "INACTIVE", "EXPIRED"}
+        for key in keys:
+            assert key.created_at.tzinfo is not None and key.created_at == key.updated_at
+            assert key.expires_at is None or key.expires_at > key.created_at
+            assert key.last_used_at is None or key.last_used_at >= key.created_at
+
+        # The stored dates filter and sort in the store like those written by the ORM.
+        expired = store.keys.list(KeyQuery(status="expired"))
+        assert len(expired) == statuses["EXPIRED"]
+        newest = store.keys.list(KeyQuery(sort="created", descending=True), limit=50)
+        assert [key.created_at for key in newest] == sorted((key.created_at for key in keys), reverse=True)[:50]
+
+        # A second seed keeps names unique; the audit has one event per seed.
+        store.seed_demo(10)
+        assert store.keys.count() == count + 10
+        assert [event.action for event in store.audit.query()].count("demo.seed") == 2
+
+
+def test_seed_refuses_a_store_with_real_keys_and_writes_nothing(ks: KeyStore) -> None:
+    ks.keys.create("real", ["users:read"])
+    with pytest.raises(Conflict):
+        ks.seed_demo(50)
+    assert ks.keys.count() == 1
