@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -75,17 +76,20 @@ class ApiKey(Base):
     # After a rotation with a grace period the old secret keeps working until this instant.
     previous_hash: Mapped[str | None] = mapped_column(String(200))
     previous_hash_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Every column the keys table sorts by is indexed (migration 0002).
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_by: Mapped[str] = mapped_column(String(300))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     scopes: Mapped[list[Scope]] = relationship(secondary="key_scopes", order_by=Scope.name)
 
     __mapper_args__ = {"version_id_col": version}
+    # The filter's LIKE reads name and public id from this index alone (migration 0002).
+    __table_args__ = (Index("ix_api_keys_search", "name_folded", "public_id"),)
 
 
 class AuditEvent(Base):

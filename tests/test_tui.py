@@ -8,6 +8,7 @@ import pytest
 from textual.widgets import Input, Label
 
 from keyconsole import KeyStore
+from keyconsole.service.keys import KeyQuery
 from keyconsole.tui.app import make_app
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.help import HelpScreen
@@ -164,6 +165,25 @@ async def test_filter_narrows_the_table_live_and_escape_clears_it(ks: KeyStore) 
         assert app.screen.query_one("#filter", Input).display is False
         await pilot.press("escape")
         assert len([line for line in table_lines(app)[1:] if line]) == 2
+
+
+async def test_a_filter_matching_more_than_a_page_shows_them_and_then_counts_them_all(ks: KeyStore) -> None:
+    ks.seed_demo(450)
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("/", "-")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        header = str(app.screen.query_one("#store-info").render())
+        assert "450 keys matching '-'" in header and "counting" not in header
+        await pilot.press("enter", "end")
+        await pilot.pause()
+        assert app.screen.table.cursor_row == 449
+        # A filter with fewer matches than a page is counted by the page itself.
+        await pilot.press("/", "ctrl+u", *"-1")
+        await pilot.pause()
+        expected = ks.keys.count(KeyQuery(search="-1"))
+        assert f"{expected} keys matching '-1'" in str(app.screen.query_one("#store-info").render())
 
 
 async def test_a_key_changed_by_someone_else_is_never_overwritten(ks: KeyStore, store_url: str) -> None:

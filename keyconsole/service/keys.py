@@ -36,6 +36,7 @@ SORT_COLUMNS = {
     "last_used": ApiKey.last_used_at,
     "created": ApiKey.created_at,
 }
+UNIQUE_SORTS = frozenset({"name", "id"})
 STATUS_FILTERS = ("all", "active", "inactive", "expired")
 
 
@@ -90,8 +91,12 @@ class KeyService:
         statement = self._filtered(select(ApiKey), query, now).options(selectinload(ApiKey.scopes))
         column = SORT_COLUMNS[query.sort]
         order = column.desc() if query.descending else column.asc()
-        tiebreak = ApiKey.id.desc() if query.descending else ApiKey.id.asc()
-        statement = statement.order_by(order, tiebreak).offset(offset).limit(limit)
+        statement = statement.order_by(order)
+        if query.sort not in UNIQUE_SORTS:
+            # A tie-break makes pages stable; on a unique column it would only stop the store
+            # from reading names and ids from the filter's covering index.
+            statement = statement.order_by(ApiKey.id.desc() if query.descending else ApiKey.id.asc())
+        statement = statement.offset(offset).limit(limit)
         with self._store.read() as session:
             return [key_info(key, now) for key in session.scalars(statement)]
 
@@ -117,20 +122,27 @@ class KeyService:
         elif query.status == "expired":
             statement = statement.where(ApiKey.active.is_(True), ApiKey.expires_at <= now)
         if query.search and query.search.strip():
-            pattern = f"%{_escape_like(query.search.strip().casefold())}%"
-            holds_scope = (
-                select(KeyScope.key_id)
-                .join(Scope, Scope.id == KeyScope.scope_id)
-                .where(KeyScope.key_id == ApiKey.id, Scope.name.like(pattern, escape="\\"))
-                .exists()
-            )
-            statement = statement.where(
-                or_(
-                    ApiKey.name_folded.like(pattern, escape="\\"),
-                    func.lower(ApiKey.public_id).like(pattern, escape="\\"),
-                    holds_scope,
+            term = query.search.strip()
+            pattern = f"%{_escape_like(term.casefold())}%"
+            # Name and id come from one index (ix_api_keys_search), so a filter scans the
+            # index, not the rows. The scopes table is tiny: the matching scope ids are read
+            # first, and only when there are any does each key's link need a look.
+            matches = [
+                ApiKey.name_folded.like(pattern, escape="\\"),
+                # LIKE, not ILIKE: lower() would defeat the index. Key ids are case-sensitive;
+                # SQLite's LIKE ignores ASCII case anyway, PostgreSQL's matches it exactly.
+                ApiKey.public_id.like(f"%{_escape_like(term)}%", escape="\\"),
+            ]
+            scope_ids = select(Scope.id).where(Scope.name.like(pattern, escape="\\"))
+            with self._store.read() as session:
+                matching_scopes = list(session.scalars(scope_ids))
+            if matching_scopes:
+                matches.append(
+                    select(KeyScope.key_id)
+                    .where(KeyScope.key_id == ApiKey.id, KeyScope.scope_id.in_(matching_scopes))
+                    .exists()
                 )
-            )
+            statement = statement.where(or_(*matches))
         return statement
 
     @staticmethod

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -75,13 +75,26 @@ class KeysScreen(Screen[None]):
     def table(self) -> KeysTable:
         return self.query_one(KeysTable)
 
-    def reload(self, query: KeyQuery | None = None, *, keep: str | None = None, marker: str | None = None) -> None:
+    def reload(
+        self,
+        query: KeyQuery | None = None,
+        *,
+        keep: str | None = None,
+        marker: str | None = None,
+        first_page: bool = False,
+    ) -> None:
+        """Read the keys again; ``first_page`` (a filter keystroke) shows the first matches
+        at once and counts them in the background."""
         current = self.table.current if self.is_mounted else None
         keep = keep or (current.public_id if current is not None else None)
         try:
             # The poll has just read the marker; reading it again would be a second query.
             self._marker = marker if marker is not None else self._store.audit.change_marker()
-            self._rows.reload(query)
+            if first_page and query is not None:
+                if not self._rows.reload_first_page(query):
+                    self._count_matches(query)
+            else:
+                self._rows.reload(query)
             self._has_scopes = bool(self._store.scopes.names()) if self._rows.total == 0 else True
         except KeyconsoleError as error:
             self._show_failure(error)
@@ -89,6 +102,21 @@ class KeysScreen(Screen[None]):
         self._clear_failure()
         self.table.reset(keep=keep)
         self._describe()
+
+    @work(thread=True, exclusive=True, group="count")
+    def _count_matches(self, query: KeyQuery) -> None:
+        try:
+            total = self._store.keys.count(query)
+        except KeyconsoleError as error:
+            self.app.call_from_thread(self._show_failure, error)
+            return
+        self.app.call_from_thread(self._settle_count, query, total)
+
+    def _settle_count(self, query: KeyQuery, total: int) -> None:
+        if self._rows.settle_total(query, total):
+            current = self.table.current
+            self.table.reset(keep=current.public_id if current is not None else None)
+            self._describe()
 
     def poll(self) -> None:
         """Cheap check for changes by other admins or the CLI; reload only when there are."""
@@ -104,7 +132,8 @@ class KeysScreen(Screen[None]):
         query = self._rows.query
         total = self._rows.total
         noun = "key" if total == 1 else "keys"
-        shown = f"{total:,} {noun}" + (f" matching {printable(query.search)!r}" if query.search else "")
+        counted = f"{total:,} {noun}" if self._rows.exact else f"{total:,}+ keys (counting…)"
+        shown = counted + (f" matching {printable(query.search)!r}" if query.search else "")
         info = f"keyconsole  {printable(self._store.display_name)}  {shown}  sorted by {query.sort}"
         self.query_one("#store-info", Static).update(Content(info))
         hint = self.query_one("#empty-hint", Static)
@@ -140,7 +169,7 @@ class KeysScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.reload(replace(self._rows.query, search=event.value or None))
+        self.reload(replace(self._rows.query, search=event.value or None), first_page=True)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:

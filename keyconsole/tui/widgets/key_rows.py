@@ -19,6 +19,9 @@ class KeyRows:
         self._keys = keys
         self.query = query
         self.total = 0
+        # False while ``total`` is only a lower bound: a filter's first page came back full
+        # and its count is still being made (see reload_first_page).
+        self.exact = True
         self._rows: dict[int, KeyInfo] = {}
 
     def reload(self, query: KeyQuery | None = None) -> None:
@@ -26,7 +29,29 @@ class KeyRows:
         if query is not None:
             self.query = query
         self.total = self._keys.count(self.query)
+        self.exact = True
         self._rows.clear()
+
+    def reload_first_page(self, query: KeyQuery) -> bool:
+        """For a filter keystroke: read the first page, and count only when it came back
+        short (then its length is the count). Counting every match of a common filter in a
+        million keys takes far longer than showing the first screen of them.
+
+        Returns whether ``total`` is exact; if not, count and hand it to :meth:`settle_total`.
+        """
+        self.query = query
+        first = self._keys.list(query, limit=PAGE)
+        self._rows = dict(enumerate(first))
+        self.total = len(first)
+        self.exact = len(first) < PAGE
+        return self.exact
+
+    def settle_total(self, query: KeyQuery, total: int) -> bool:
+        """Take a count made meanwhile, unless the query has changed since."""
+        if query != self.query:
+            return False
+        self.total, self.exact = total, True
+        return True
 
     def get(self, index: int) -> KeyInfo | None:
         return self._rows.get(index)
