@@ -25,6 +25,7 @@ def local_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """What pyperclip was asked to copy (this machine has no clipboard of its own)."""
     copied: list[str] = []
     monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.copy", copied.append)
+    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.paste", lambda: copied[-1] if copied else "")
     return copied
 
 

@@ -10,6 +10,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from keyconsole.service.api import KeyStore
+from keyconsole.tui.clipboard import LocalClipboardWiper, clear_after_seconds
 from keyconsole.tui.screens.audit import AuditScreen
 from keyconsole.tui.screens.help import HelpScreen
 from keyconsole.tui.screens.key_form import KeyFormScreen
@@ -37,9 +38,13 @@ class KeyConsoleApp(App[None]):
         super().__init__()
         self.store = store
         self._poll_seconds = poll_seconds
+        self.clipboard_wiper = LocalClipboardWiper(clear_after_seconds())
 
     def on_mount(self) -> None:
         self.push_screen(KeysScreen(self.store, self._poll_seconds))
+
+    def on_unmount(self) -> None:
+        self.clipboard_wiper.wipe_all()
 
     @property
     def keys_screen(self) -> KeysScreen:

@@ -53,7 +53,7 @@ class RevealKeyScreen(ModalScreen[None]):
             self._close()
 
     def action_copy(self) -> None:
-        report = copy_key(self.app, self._key)
+        report = copy_key(self.app, self._key, self.app.clipboard_wiper)  # type: ignore[attr-defined]
         self.query_one("#copy-status", Label).update(f"Copied: {report.describe()}.")
 
     def action_refuse_escape(self) -> None:

@@ -1,0 +1,74 @@
+"""The local clipboard forgets a copied key after a while, and when the console quits;
+never a text the admin copied over it meanwhile."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from keyconsole import KeyStore
+from keyconsole.tui.app import make_app
+from keyconsole.tui.clipboard import CLEAR_ENV, clear_after_seconds
+from keyconsole.tui.screens.reveal import RevealKeyScreen
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A stand-in for the system clipboard (this machine has none): its history."""
+    history: list[str] = []
+    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.copy", history.append)
+    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.paste", lambda: history[-1] if history else "")
+    return history
+
+
+async def _add_key_and_copy(app, pilot) -> str:  # type: ignore[no-untyped-def]
+    await pilot.press("a", *"svc", "tab", "space", "ctrl+s")
+    await pilot.pause()
+    assert isinstance(app.screen, RevealKeyScreen)
+    await pilot.press("c")
+    return str(app.screen.query_one("#secret").render())
+
+
+async def test_a_copied_key_is_wiped_after_the_configured_time(
+    ks: KeyStore, clipboard: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CLEAR_ENV, "0.3")
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        key = await _add_key_and_copy(app, pilot)
+        assert clipboard == [key]
+        assert "cleared in 0.3 s" in str(app.screen.query_one("#copy-status").render())
+        await asyncio.sleep(0.6)
+        await pilot.pause()
+        assert clipboard[-1] == ""
+
+
+async def test_a_text_copied_over_the_key_is_left_alone(
+    ks: KeyStore, clipboard: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(CLEAR_ENV, "0.3")
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await _add_key_and_copy(app, pilot)
+        clipboard.append("the admin's own text")
+        await asyncio.sleep(0.6)
+        await pilot.pause()
+        assert clipboard[-1] == "the admin's own text"
+
+
+async def test_quitting_wipes_a_key_still_waiting(ks: KeyStore, clipboard: list[str]) -> None:
+    app = make_app(ks)  # the default: 30 s
+    async with app.run_test(size=SIZE) as pilot:
+        key = await _add_key_and_copy(app, pilot)
+        await pilot.press("enter")
+        assert clipboard[-1] == key
+    assert clipboard[-1] == ""
+
+
+@pytest.mark.parametrize(("raw", "seconds"), [("", 30.0), ("5", 5.0), ("0", 0.0), ("soon", 30.0), ("-3", 30.0)])
+def test_the_delay_setting(monkeypatch: pytest.MonkeyPatch, raw: str, seconds: float) -> None:
+    monkeypatch.setenv(CLEAR_ENV, raw)
+    assert clear_after_seconds() == seconds
