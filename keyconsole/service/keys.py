@@ -148,6 +148,14 @@ class KeyService:
     @staticmethod
     def _find(session: Session, ref: str, *, for_update: bool = False) -> ApiKey:
         text = ref.strip()
+        presented = tokens.parse(text)
+        if presented is not None or (text.startswith(tokens.PREFIX) and len(text) > tokens.KEY_LENGTH // 2):
+            # Never echo it back: the error would carry the secret into logs and scrollback.
+            hint = f" (its id is {presented.public_id})" if presented is not None else ""
+            raise InvalidInput(
+                "that looks like a whole key: name a key by its name or its id, never by the key"
+                f" itself{hint}; treat this key as exposed if it was typed on a command line"
+            )
         if tokens.is_public_id(text):
             condition = ApiKey.public_id == text
         else:
