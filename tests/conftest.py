@@ -58,3 +58,12 @@ def ks(store_url: str) -> Iterator[KeyStore]:
     store.scopes.add("billing:read")
     yield store
     store.close()
+
+
+@pytest.fixture
+def clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A stand-in for the system clipboard (these machines have none): its history."""
+    history: list[str] = []
+    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.copy", history.append)
+    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.paste", lambda: history[-1] if history else "")
+    return history

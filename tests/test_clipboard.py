@@ -15,15 +15,6 @@ from keyconsole.tui.screens.reveal import RevealKeyScreen
 SIZE = (80, 24)
 
 
-@pytest.fixture
-def clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """A stand-in for the system clipboard (this machine has none): its history."""
-    history: list[str] = []
-    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.copy", history.append)
-    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.paste", lambda: history[-1] if history else "")
-    return history
-
-
 async def _add_key_and_copy(app, pilot) -> str:  # type: ignore[no-untyped-def]
     await pilot.press("a", *"svc", "tab", "space", "ctrl+s")
     await pilot.pause()

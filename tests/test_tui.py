@@ -20,17 +20,8 @@ from tests.tui_helpers import row_of, table_lines
 SIZE = (80, 24)
 
 
-@pytest.fixture
-def local_clipboard(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """What pyperclip was asked to copy (this machine has no clipboard of its own)."""
-    copied: list[str] = []
-    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.copy", copied.append)
-    monkeypatch.setattr("keyconsole.tui.clipboard.pyperclip.paste", lambda: copied[-1] if copied else "")
-    return copied
-
-
 async def test_an_admin_adds_a_key_with_two_scopes_copies_it_and_closes_the_reveal(
-    ks: KeyStore, local_clipboard: list[str]
+    ks: KeyStore, clipboard: list[str]
 ) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
@@ -47,7 +38,7 @@ async def test_an_admin_adds_a_key_with_two_scopes_copies_it_and_closes_the_reve
 
         await pilot.press("c")
         assert app.clipboard == shown
-        assert local_clipboard == [shown]
+        assert clipboard == [shown]
         assert "Copied" in str(app.screen.query_one("#copy-status", Label).render())
 
         await pilot.press("escape")
