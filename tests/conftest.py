@@ -26,6 +26,15 @@ def pg_server() -> Iterator[PostgresServer]:
     server.destroy()
 
 
+@pytest.fixture
+def own_server(pg_server: PostgresServer) -> Iterator[PostgresServer]:
+    """A server of its own, for a test that stops it."""
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.destroy()
+
+
 @pytest.fixture(autouse=True)
 def _no_ambient_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No test may touch the developer's own store or environment."""

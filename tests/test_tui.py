@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import pytest
 from textual.widgets import Input, Label
 
 from keyconsole import KeyStore

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from textual.widgets import Input, Label, Static
 
@@ -13,15 +11,6 @@ from keyconsole.tui.screens.key_form import KeyFormScreen
 from tests.pg_server import PostgresServer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
-
-
-@pytest.fixture
-def own_server(pg_server: PostgresServer) -> Iterator[PostgresServer]:
-    """A server of its own, since this test stops it."""
-    server = PostgresServer()
-    server.start()
-    yield server
-    server.destroy()
 
 
 async def test_a_lost_store_shows_a_banner_keeps_the_form_and_recovers(own_server: PostgresServer) -> None:

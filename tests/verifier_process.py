@@ -7,10 +7,15 @@ line; answers each with the verify reason on stdout.
 import sys
 
 from keyconsole import KeyStore
+from keyconsole.errors import StoreUnavailable
 
 store = KeyStore(sys.argv[1])
 key = sys.stdin.readline().strip()
 print("ready", flush=True)
 for line in sys.stdin:
     scope = line.strip() or None
-    print(store.verify(key, scope=scope).reason, flush=True)
+    try:
+        print(store.verify(key, scope=scope).reason, flush=True)
+    except StoreUnavailable:
+        # What a service does with it: refuse the request (fail closed) and carry on.
+        print("unavailable", flush=True)
