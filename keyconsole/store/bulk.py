@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
-
 # Bounds the memory of the memo when values do not repeat after all.
 MEMO_LIMIT = 100_000
 

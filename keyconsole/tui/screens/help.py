@@ -8,8 +8,6 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-
-
 _KEY_NAMES = {"question_mark": "?", "escape": "esc", "slash": "/", "delete": "del"}
 
 
