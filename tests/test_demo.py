@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from sqlalchemy import inspect
 
 from keyconsole import KeyStore, tokens
 from keyconsole.errors import Conflict
+from keyconsole.models import ApiKey
 from keyconsole.service.demo import BATCH, DEMO_SCOPES
 from keyconsole.service.keys import KeyQuery
 
@@ -36,6 +38,11 @@ def test_seeded_keys_look_real_and_read_back_like_any_key(store_url: str) -> Non
         assert len(expired) == statuses["EXPIRED"]
         newest = store.keys.list(KeyQuery(sort="created", descending=True), limit=50)
         assert [key.created_at for key in newest] == sorted((key.created_at for key in keys), reverse=True)[:50]
+
+        # The listing indexes, dropped for the load, are back.
+        with store.store.engine.connect() as conn:
+            indexes = {index["name"] for index in inspect(conn).get_indexes("api_keys")}
+        assert {index.name for index in ApiKey.__table__.indexes} <= indexes
 
         # A second seed keeps names unique; the audit has one event per seed.
         store.seed_demo(10)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.store import Store
-from keyconsole.store.bulk import BulkInsert
+from keyconsole.store.bulk import BulkInsert, indexes_deferred
 
 DEMO_ACTOR = "keyconsole demo seed"
 DEMO_SCOPES = {
@@ -52,54 +53,64 @@ def seed(
     if not 1 <= count <= MAX_KEYS:
         raise InvalidInput(f"--keys takes a number from 1 to {MAX_KEYS:,}")
     now = clock()
+    with store.write() as session:
+        real = session.scalar(select(func.count(ApiKey.id)).where(ApiKey.created_by != DEMO_ACTOR))
+        if real:
+            raise Conflict(f"the store holds {real} real key(s); demo keys go only into a store of their own")
+        scope_ids = _ensure_scopes(session, now)
+        existing = session.scalar(select(func.count(ApiKey.id))) or 0
+        # Rebuilding the listing indexes pays off once the load at least doubles the table.
+        deferring = indexes_deferred(session, ApiKey.__table__) if count >= existing else nullcontext()
+        with deferring:
+            # Numbered after the demo keys already there, so names stay unique across seeds.
+            _insert_keys(session, range(existing + 1, existing + 1 + count), scope_ids, now, progress)
+        audit_log.record(session, at=now, actor=actor, action="demo.seed", details={"keys": count})
+    return count
+
+
+def _insert_keys(
+    session: Session,
+    numbers: range,
+    scope_ids: list[int],
+    now: datetime,
+    progress: Callable[[int], None] | None,
+) -> None:
     rng = random.Random()
     shared_hash = hashing.hash_secret(tokens.new_secret())
     # Dates come from pools of instants: realistic spread, and the bulk insert converts
     # each distinct instant for the store only once.
     created_pool = [now - timedelta(days=rng.uniform(0, 720)) for _ in range(DATE_POOL)]
     used_ago = [timedelta(days=rng.uniform(0, 60)) for _ in range(64)]
-    with store.write() as session:
-        real = session.scalar(select(func.count(ApiKey.id)).where(ApiKey.created_by != DEMO_ACTOR))
-        if real:
-            raise Conflict(f"the store holds {real} real key(s); demo keys go only into a store of their own")
-        scope_ids = _ensure_scopes(session, now)
-        key_insert = BulkInsert(session, ApiKey.__table__, KEY_COLUMNS)
-        link_insert = BulkInsert(session, KeyScope.__table__, ("key_id", "scope_id"))
-        # Numbered after the demo keys already there, so names stay unique across seeds.
-        numbered_from = (session.scalar(select(func.count(ApiKey.id))) or 0) + 1
-        done = 0
-        while done < count:
-            size = min(BATCH, count - done)
-            keys, scope_picks = [], []
-            for number in range(numbered_from + done, numbered_from + done + size):
-                created = rng.choice(created_pool)
-                name = f"{rng.choice(_TEAMS)}-{rng.choice(_PURPOSES)}-{number}"
-                expires = None if rng.random() < 0.6 else created + timedelta(days=rng.choice((30, 90, 365, 730)))
-                last_used = None if rng.random() < 0.3 else max(created, now - rng.choice(used_ago))
-                # Public ids need not be unguessable (they are shown in clear), and
-                # random.choices is several times faster than `secrets` here.
-                public_id = tokens.PREFIX + "".join(rng.choices(tokens.ALPHABET, k=tokens.PUBLIC_ID_CHARS))
-                keys.append((
-                    public_id, name, name.casefold(), shared_hash, rng.random() > 0.15,
-                    created, created, expires, last_used, DEMO_ACTOR, 1,
-                ))
-                scope_picks.append(rng.sample(scope_ids, rng.randint(1, 3)))
-            # The ids are read back by public id: RETURNING with parameter order makes
-            # SQLAlchemy insert SQLite rows one at a time.
-            key_insert.run(keys)
-            public_ids = [key[0] for key in keys]
-            found = session.execute(select(ApiKey.public_id, ApiKey.id).where(ApiKey.public_id.in_(public_ids)))
-            ids: dict[str, int] = {public_id: key_id for public_id, key_id in found}
-            link_insert.run([
-                (ids[public_id], scope_id)
-                for public_id, picks in zip(public_ids, scope_picks, strict=True)
-                for scope_id in picks
-            ])
-            done += size
-            if progress is not None:
-                progress(done)
-        audit_log.record(session, at=now, actor=actor, action="demo.seed", details={"keys": count})
-    return count
+    key_insert = BulkInsert(session, ApiKey.__table__, KEY_COLUMNS)
+    link_insert = BulkInsert(session, KeyScope.__table__, ("key_id", "scope_id"))
+    for batch_start in range(0, len(numbers), BATCH):
+        keys, scope_picks = [], []
+        for number in numbers[batch_start : batch_start + BATCH]:
+            created = rng.choice(created_pool)
+            name = f"{rng.choice(_TEAMS)}-{rng.choice(_PURPOSES)}-{number}"
+            expires = None if rng.random() < 0.6 else created + timedelta(days=rng.choice((30, 90, 365, 730)))
+            last_used = None if rng.random() < 0.3 else max(created, now - rng.choice(used_ago))
+            # Public ids need not be unguessable (they are shown in clear), and
+            # random.choices is several times faster than `secrets` here.
+            public_id = tokens.PREFIX + "".join(rng.choices(tokens.ALPHABET, k=tokens.PUBLIC_ID_CHARS))
+            keys.append((
+                public_id, name, name.casefold(), shared_hash, rng.random() > 0.15,
+                created, created, expires, last_used, DEMO_ACTOR, 1,
+            ))
+            scope_picks.append(rng.sample(scope_ids, rng.randint(1, 3)))
+        # The ids are read back by public id: RETURNING with parameter order makes
+        # SQLAlchemy insert SQLite rows one at a time.
+        key_insert.run(keys)
+        public_ids = [key[0] for key in keys]
+        found = session.execute(select(ApiKey.public_id, ApiKey.id).where(ApiKey.public_id.in_(public_ids)))
+        ids: dict[str, int] = {public_id: key_id for public_id, key_id in found}
+        link_insert.run([
+            (ids[public_id], scope_id)
+            for public_id, picks in zip(public_ids, scope_picks, strict=True)
+            for scope_id in picks
+        ])
+        if progress is not None:
+            progress(batch_start + len(keys))
 
 
 def _ensure_scopes(session: Session, now: datetime) -> list[int]:
