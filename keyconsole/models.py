@@ -70,7 +70,8 @@ class ApiKey(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     public_id: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    # casefold() of the name: uniqueness and lookups ignore case the same way on every backend.
+    # service.validation.fold_name of the name: uniqueness and lookups ignore case and
+    # compatibility forms the same way on every backend.
     name_folded: Mapped[str] = mapped_column(String(400), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(200))
     # After a rotation with a grace period the old secret keeps working until this instant.

@@ -254,3 +254,12 @@ def test_a_flood_of_wrong_secrets_is_bounded_and_the_real_key_keeps_working(ks: 
     assert reasons[:FAILURE_BUDGET] == ["invalid"] * FAILURE_BUDGET
     assert set(reasons[FAILURE_BUDGET:]) == {"throttled"}
     assert ks.verify(issued.key), "a secret already judged right is not locked out by the flood"
+
+
+def test_names_that_only_look_different_are_the_same_name(ks: KeyStore) -> None:
+    ks.keys.create("api", ["users:read"])
+    for look_alike in ("ＡＰＩ", "ａｐｉ", "API"):
+        with pytest.raises(Conflict):
+            ks.keys.create(look_alike, ["users:read"])
+    ks.keys.create("ﬁle", ["users:read"])  # a ligature
+    assert ks.keys.get("file").name == "ﬁle"

@@ -31,3 +31,21 @@ def test_a_migrated_store_matches_the_models(store_url: str) -> None:
         assert strict == []
         assert context.get_current_revision() == HEAD
     store.dispose()
+
+
+def test_0003_refolds_names_of_an_older_store(store_url: str) -> None:
+    from sqlalchemy import text
+
+    from keyconsole import KeyStore
+
+    with KeyStore(store_url, actor="t") as ks:
+        ks.scopes.add("users:read")
+        ks.keys.create("ＡＰＩ", ["users:read"])
+        ks.keys.create("plain", ["users:read"])
+        # As revision 0002 left it: case folding alone.
+        with ks.store.engine.begin() as conn:
+            conn.execute(text("UPDATE api_keys SET name_folded = :f WHERE name = :n"), {"f": "ａｐｉ", "n": "ＡＰＩ"})
+            conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0002'"))
+    with KeyStore(store_url, actor="t") as ks:
+        assert ks.keys.get("api").name == "ＡＰＩ"
+        assert ks.keys.get("plain").name == "plain"

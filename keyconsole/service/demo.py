@@ -19,6 +19,7 @@ from keyconsole.errors import Conflict, InvalidInput
 from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
+from keyconsole.service.validation import fold_name
 from keyconsole.store import Store
 from keyconsole.store.bulk import BulkInsert, indexes_deferred
 
@@ -94,7 +95,7 @@ def _insert_keys(
             # random.choices is several times faster than `secrets` here.
             public_id = tokens.PREFIX + "".join(rng.choices(tokens.ALPHABET, k=tokens.PUBLIC_ID_CHARS))
             keys.append((
-                public_id, name, name.casefold(), shared_hash, rng.random() > 0.15,
+                public_id, name, fold_name(name), shared_hash, rng.random() > 0.15,
                 created, created, expires, last_used, DEMO_ACTOR, 1,
             ))
             scope_picks.append(rng.sample(scope_ids, rng.randint(1, 3)))

@@ -16,7 +16,7 @@ from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.records import IssuedKey, KeyInfo, key_status
-from keyconsole.service.validation import clean_name
+from keyconsole.service.validation import clean_name, fold_name
 from keyconsole.store import Store
 
 
@@ -123,7 +123,7 @@ class KeyService:
             statement = statement.where(ApiKey.active.is_(True), ApiKey.expires_at <= now)
         if query.search and query.search.strip():
             term = query.search.strip()
-            pattern = f"%{_escape_like(term.casefold())}%"
+            pattern = f"%{_escape_like(fold_name(term))}%"
             # Name and id come from one index (ix_api_keys_search), so a filter scans the
             # index, not the rows. The scopes table is tiny: the matching scope ids are read
             # first, and only when there are any does each key's link need a look.
@@ -159,7 +159,7 @@ class KeyService:
         if tokens.is_public_id(text):
             condition = ApiKey.public_id == text
         else:
-            condition = ApiKey.name_folded == text.casefold()
+            condition = ApiKey.name_folded == fold_name(text)
         statement = select(ApiKey).where(condition).options(selectinload(ApiKey.scopes))
         if for_update:
             statement = statement.with_for_update()
@@ -189,7 +189,7 @@ class KeyService:
             key = ApiKey(
                 public_id=public_id,
                 name=clean,
-                name_folded=clean.casefold(),
+                name_folded=fold_name(clean),
                 secret_hash=secret_hash,
                 active=active,
                 created_at=now,
@@ -237,10 +237,10 @@ class KeyService:
             _check_version(key, expected_version)
             changes: dict[str, Any] = {}
             if clean is not None and clean != key.name:
-                if clean.casefold() != key.name_folded:
+                if fold_name(clean) != key.name_folded:
                     self._check_name_free(session, clean)
                 changes["name"] = [key.name, clean]
-                key.name, key.name_folded = clean, clean.casefold()
+                key.name, key.name_folded = clean, fold_name(clean)
             new_scopes = self._edited_scopes(session, key, scopes, add_scopes, remove_scopes)
             if new_scopes is not None:
                 changes["scopes"] = [[s.name for s in key.scopes], [s.name for s in new_scopes]]
@@ -301,7 +301,7 @@ class KeyService:
 
     @staticmethod
     def _check_name_free(session: Session, name: str) -> None:
-        taken = session.scalar(select(ApiKey.name).where(ApiKey.name_folded == name.casefold()))
+        taken = session.scalar(select(ApiKey.name).where(ApiKey.name_folded == fold_name(name)))
         if taken is not None:
             raise Conflict(f"a key named {taken!r} already exists")
 

@@ -39,6 +39,16 @@ def _describe(char: str) -> str:
     return f"the control character {code}" if not name else f"{code} ({name.lower()})"
 
 
+def fold_name(name: str) -> str:
+    """The form names are compared in: Unicode's NFKC_Casefold, as for identifiers.
+
+    Case folding alone would let ``ａｐｉ`` (full-width) or ``ﬁle`` (a ligature) stand beside
+    ``api`` and ``file`` in the table looking the same; NFKC maps such compatibility forms
+    to their plain letters first.
+    """
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
 def clean_name(raw: str) -> str:
     """A key name: 1-100 printable characters after trimming. Brackets are fine."""
     name = raw.strip()

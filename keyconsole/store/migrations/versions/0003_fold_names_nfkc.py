@@ -1,0 +1,35 @@
+"""Names compare under NFKC_Casefold, not case folding alone: `ａｐｉ` is `api`.
+
+Revision ID: 0003
+Revises: 0002
+"""
+
+import unicodedata
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def _fold(name: str) -> str:
+    # A migration is a snapshot: this is service.validation.fold_name as of this revision.
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+
+
+def upgrade() -> None:
+    keys = sa.table("api_keys", sa.column("id", sa.Integer), sa.column("name", sa.String),
+                    sa.column("name_folded", sa.String))
+    connection = op.get_bind()
+    rows = connection.execute(sa.select(keys.c.id, keys.c.name, keys.c.name_folded)).all()
+    taken = {folded for _, _, folded in rows}
+    for key_id, name, folded in rows:
+        refolded = _fold(name)
+        # Two existing keys that only now compare equal keep their old fold, so the store
+        # still opens; renaming one of them is the admin's call.
+        if refolded != folded and refolded not in taken:
+            connection.execute(sa.update(keys).where(keys.c.id == key_id).values(name_folded=refolded))
+            taken.add(refolded)
