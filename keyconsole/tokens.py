@@ -91,7 +91,7 @@ def is_public_id(text: str) -> bool:
     return PUBLIC_ID_RE.fullmatch(text) is not None
 
 
-def parse(presented: str) -> ParsedKey | None:
+def parse(presented: object) -> ParsedKey | None:
     """Return the parts of a well-formed key, or None for anything else.
 
     Never raises: a verifier hands it whatever a client sent.

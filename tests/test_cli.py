@@ -145,3 +145,13 @@ def test_bad_and_unreachable_stores_get_a_clear_message(db: str, code: int, mess
     assert result.returncode == code
     assert message in result.stderr
     assert "hunter2" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_reader_that_goes_away_stops_the_listing_quietly(sqlite_url: str) -> None:
+    ok(kc(sqlite_url, "demo", "seed", "--keys", "3000"))
+    process = subprocess.Popen([sys.executable, "-m", "keyconsole", "keys", "list", "--db", sqlite_url],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().startswith(b"NAME")
+    process.stdout.close()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 141 and err == b""

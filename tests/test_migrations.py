@@ -49,3 +49,21 @@ def test_0003_refolds_names_of_an_older_store(store_url: str) -> None:
     with KeyStore(store_url, actor="t") as ks:
         assert ks.keys.get("api").name == "ＡＰＩ"
         assert ks.keys.get("plain").name == "plain"
+
+
+def test_0003_leaves_names_that_would_clash_and_the_store_opens(store_url: str) -> None:
+    from sqlalchemy import text
+
+    from keyconsole import KeyStore
+
+    with KeyStore(store_url, actor="t") as ks:
+        ks.scopes.add("users:read")
+        ks.keys.create("ＡＰＩ", ["users:read"])
+        with ks.store.engine.begin() as conn:
+            conn.execute(text("UPDATE api_keys SET name_folded = :f WHERE name = :n"), {"f": "ａｐｉ", "n": "ＡＰＩ"})
+        ks.keys.create("api", ["users:read"])  # possible before 0003
+        with ks.store.engine.begin() as conn:
+            conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0002'"))
+    with KeyStore(store_url, actor="t") as ks:
+        assert sorted(key.name for key in ks.keys.list()) == ["api", "ＡＰＩ"]
+        assert ks.keys.get("api").name == "api"

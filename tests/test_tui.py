@@ -158,10 +158,14 @@ async def test_filter_narrows_the_table_live_and_escape_clears_it(ks: KeyStore) 
         assert len([line for line in table_lines(app)[1:] if line]) == 2
 
 
-async def test_a_filter_matching_more_than_a_page_shows_them_and_then_counts_them_all(ks: KeyStore) -> None:
+async def test_more_than_a_page_of_keys_shows_at_once_and_is_then_counted(ks: KeyStore) -> None:
     ks.seed_demo(450)
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        # Opening, too, shows the first page and counts the rest in the background.
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "450 keys" in str(app.screen.query_one("#store-info").render())
         await pilot.press("/", "-")
         await app.workers.wait_for_complete()
         await pilot.pause()

@@ -44,6 +44,11 @@ class ErrorReportingGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("keyconsole: interrupted", err=True)
             ctx.exit(130)
+        except BrokenPipeError:
+            # The reader went away (`keyconsole keys list | head`): stop quietly, as a shell
+            # tool killed by SIGPIPE would, and keep Python from complaining at exit.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except Exception as err:  # noqa: BLE001 - the contract: never a traceback
             if os.environ.get(DEBUG_ENV):
                 raise

@@ -81,6 +81,7 @@ class Verifier:
         for scope in required:
             if scope not in key.scopes:
                 return VerifyResult(False, "missing_scope", parsed.public_id, key.scopes)
+        # Checked here without the lock (nearly every call ends here) and again under it.
         last = self._last_used_written.get(key.key_id)
         if last is None or time.monotonic() - last >= LAST_USED_INTERVAL_S:
             self._note_use(key.key_id)

@@ -65,7 +65,8 @@ class KeysScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#banner").display = False
-        self.reload()
+        # The first screen needs the first page, not the count of a million keys.
+        self.reload(self._rows.query, first_page=True)
         self.query_one(KeysTable).focus()
         self.set_interval(self._poll_seconds, self.poll)
 
@@ -83,8 +84,8 @@ class KeysScreen(Screen[None]):
         marker: str | None = None,
         first_page: bool = False,
     ) -> None:
-        """Read the keys again; ``first_page`` (a filter keystroke) shows the first matches
-        at once and counts them in the background."""
+        """Read the keys again; ``first_page`` (opening, a filter keystroke) shows the first
+        matches at once and counts them in the background."""
         current = self.table.current if self.is_mounted else None
         keep = keep or (current.public_id if current is not None else None)
         try:

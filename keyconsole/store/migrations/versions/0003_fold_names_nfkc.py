@@ -24,12 +24,20 @@ def upgrade() -> None:
     keys = sa.table("api_keys", sa.column("id", sa.Integer), sa.column("name", sa.String),
                     sa.column("name_folded", sa.String))
     connection = op.get_bind()
-    rows = connection.execute(sa.select(keys.c.id, keys.c.name, keys.c.name_folded)).all()
-    taken = {folded for _, _, folded in rows}
+    # For ASCII, NFKC changes nothing and case folding is lower-casing: only names holding
+    # another character can fold differently, so a million-key store reads just those.
+    non_ascii = "[^ -~]"
+    if connection.dialect.name == "sqlite":
+        holds_other = keys.c.name.op("GLOB")(f"*{non_ascii}*")
+    else:
+        holds_other = keys.c.name.op("~")(non_ascii)
+    rows = connection.execute(sa.select(keys.c.id, keys.c.name, keys.c.name_folded).where(holds_other)).all()
     for key_id, name, folded in rows:
         refolded = _fold(name)
+        if refolded == folded:
+            continue
         # Two existing keys that only now compare equal keep their old fold, so the store
         # still opens; renaming one of them is the admin's call.
-        if refolded != folded and refolded not in taken:
+        clash = connection.execute(sa.select(keys.c.id).where(keys.c.name_folded == refolded)).first()
+        if clash is None:
             connection.execute(sa.update(keys).where(keys.c.id == key_id).values(name_folded=refolded))
-            taken.add(refolded)
