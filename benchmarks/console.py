@@ -52,7 +52,7 @@ def main() -> None:
                   f"  {figures['rare_s'] * 1000:>7.0f}  {figures['counted_s'] * 1000:>8.0f}"
                   f"  {figures['end_s'] * 1000:>7.0f}  {figures['peak_mb']:>7.0f}", flush=True)
     print("filter/rare: a keystroke to its first screen of matches (common '7', rare 'zzq'); count: to the")
-    print("common filter's full count. Times include the pilot's own keystroke handling (see the 10-key row).")
+    print("common filter's full count (made in the background); End: to the last key under the cursor.")
     print("targets: ready at 1M within 1.2x of 10 keys; filter < 100 ms; End at once; peak < 120 MB;"
           " ready within 1.5x of an empty app")
 
