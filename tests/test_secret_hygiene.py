@@ -41,7 +41,9 @@ def store_contents(url: str) -> str:
             )
 
 
-async def test_no_secret_outlives_its_one_showing(store_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+async def test_no_secret_outlives_its_one_showing(
+    store_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture, clipboard: list[str]
+) -> None:
     caplog.set_level(logging.DEBUG)
     seen_elsewhere: list[str] = []  # every output that must not hold a secret
     secrets: list[str] = []
@@ -62,6 +64,8 @@ async def test_no_secret_outlives_its_one_showing(store_url: str, tmp_path: Path
     shown_once(kc(store_url, "keys", "create", "--name", "other", "--scope", "users:read"))
     for args in (("keys", "list"), ("keys", "list", "--json"), ("keys", "show", "svc"), ("keys", "show", "svc", "--json"),
                  ("keys", "edit", "svc", "--name", "svc2"), ("keys", "deactivate", "svc2"), ("keys", "activate", "svc2"),
+                 ("scopes", "add", "extra:x"), ("scopes", "edit", "extra:x", "--description", "d"),
+                 ("scopes", "remove", "extra:x"), ("demo", "seed", "--keys", "5"),
                  ("audit", "list", "--json"), ("audit", "verify"), ("scopes", "list", "--json")):
         elsewhere(kc(store_url, *args))
     for presented in (key, key[:-1] + "x", key + "x"):
@@ -86,10 +90,19 @@ async def test_no_secret_outlives_its_one_showing(store_url: str, tmp_path: Path
             await pilot.pause()
             assert isinstance(app.screen, RevealKeyScreen)
             secrets.append(tokens.parse(str(app.screen.query_one("#secret").render())).secret)  # type: ignore[union-attr]
-            await pilot.press("enter")
+            await pilot.press("c", "enter")
+            await pilot.pause()
+            # Rotate the key under the cursor, copy the new key, close.
+            await pilot.press("home", "r", "down", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, RevealKeyScreen)
+            secrets.append(tokens.parse(str(app.screen.query_one("#secret").render())).secret)  # type: ignore[union-attr]
+            await pilot.press("c", "enter")
             await pilot.pause()
             seen_elsewhere.append(app.clipboard)
             seen_elsewhere.append(app.export_screenshot())
+        # Quitting wiped the local clipboard of the keys copied there.
+        seen_elsewhere.append(clipboard[-1])
 
     seen_elsewhere.append(store_contents(store_url))
     seen_elsewhere.extend(record.getMessage() for record in caplog.records)
@@ -97,7 +110,7 @@ async def test_no_secret_outlives_its_one_showing(store_url: str, tmp_path: Path
         folder = Path(store_url.removeprefix("sqlite:///")).parent
         seen_elsewhere.extend(path.read_bytes().decode("latin-1") for path in folder.glob("keys.db*"))
 
-    assert len(secrets) == 5
+    assert len(secrets) == 6
     for secret in secrets:
         for text in seen_elsewhere:
             assert not leaks(secret, text)
