@@ -148,6 +148,7 @@ async def test_filter_narrows_the_table_live_and_escape_clears_it(ks: KeyStore) 
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("/", *"check")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         names = [line.split()[0] for line in table_lines(app)[1:] if line]
         assert names == ["checkout"]
@@ -176,6 +177,7 @@ async def test_more_than_a_page_of_keys_shows_at_once_and_is_then_counted(ks: Ke
         assert app.screen.table.cursor_row == 449
         # A filter with fewer matches than a page is counted by the page itself.
         await pilot.press("/", "ctrl+u", *"-1")
+        await app.workers.wait_for_complete()
         await pilot.pause()
         expected = ks.keys.count(KeyQuery(search="-1"))
         assert f"{expected} keys matching '-1'" in str(app.screen.query_one("#store-info").render())

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -23,7 +24,7 @@ from keyconsole.tui.screens.key_form import FormResult, KeyFormScreen
 from keyconsole.tui.screens.reveal import RevealKeyScreen
 from keyconsole.tui.screens.rotate import RotateScreen
 from keyconsole.tui.screens.scopes import ScopesScreen
-from keyconsole.tui.widgets.key_rows import KeyRows
+from keyconsole.tui.widgets.key_rows import PAGE, KeyRows
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 SORT_ORDER = list(SORT_COLUMNS)
@@ -84,8 +85,8 @@ class KeysScreen(Screen[None]):
         marker: str | None = None,
         first_page: bool = False,
     ) -> None:
-        """Read the keys again; ``first_page`` (opening, a filter keystroke) shows the first
-        matches at once and counts them in the background."""
+        """Read the keys again; ``first_page`` (opening, clearing the filter) shows the first
+        page at once and counts in the background."""
         current = self.table.current if self.is_mounted else None
         keep = keep or (current.public_id if current is not None else None)
         try:
@@ -118,6 +119,32 @@ class KeysScreen(Screen[None]):
             current = self.table.current
             self.table.reset(keep=current.public_id if current is not None else None)
             self._describe()
+
+    @work(thread=True, exclusive=True, group="filter")
+    def _filter(self, query: KeyQuery) -> None:
+        """A filter keystroke, answered off the UI thread: typing never waits for a scan of a
+        big store, and a newer keystroke cancels this one's answer (exclusive worker)."""
+        worker = get_current_worker()
+        try:
+            first = self._store.keys.list(query, limit=PAGE)
+            if worker.is_cancelled:
+                return
+            self.app.call_from_thread(self._show_first_page, query, first)
+            if len(first) < PAGE:
+                return
+            total = self._store.keys.count(query)
+        except KeyconsoleError as error:
+            self.app.call_from_thread(self._show_failure, error)
+            return
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._settle_count, query, total)
+
+    def _show_first_page(self, query: KeyQuery, first: list[KeyInfo]) -> None:
+        current = self.table.current
+        self._rows.show_first_page(query, first)
+        self._clear_failure()
+        self.table.reset(keep=current.public_id if current is not None else None)
+        self._describe()
 
     def poll(self) -> None:
         """Cheap check for changes by other admins or the CLI; reload only when there are."""
@@ -170,7 +197,7 @@ class KeysScreen(Screen[None]):
 
     @on(Input.Changed, "#filter")
     def _filter_changed(self, event: Input.Changed) -> None:
-        self.reload(replace(self._rows.query, search=event.value or None), first_page=True)
+        self._filter(replace(self._rows.query, search=event.value or None))
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self) -> None:
@@ -181,7 +208,7 @@ class KeysScreen(Screen[None]):
         if box.display:
             box.value = ""
             box.display = False
-            self.reload(replace(self._rows.query, search=None))
+            self.reload(replace(self._rows.query, search=None), first_page=True)
             self.table.focus()
 
     def action_sort(self) -> None:

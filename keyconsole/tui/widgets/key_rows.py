@@ -33,14 +33,17 @@ class KeyRows:
         self._rows.clear()
 
     def reload_first_page(self, query: KeyQuery) -> bool:
-        """For a filter keystroke: read the first page, and count only when it came back
-        short (then its length is the count). Counting every match of a common filter in a
+        """Read only the first page (see :meth:`show_first_page`)."""
+        return self.show_first_page(query, self._keys.list(query, limit=PAGE))
+
+    def show_first_page(self, query: KeyQuery, first: list[KeyInfo]) -> bool:
+        """Show ``first`` (the first page of ``query``), counted only when it came back short
+        (then its length is the count): counting every match of a common filter in a
         million keys takes far longer than showing the first screen of them.
 
         Returns whether ``total`` is exact; if not, count and hand it to :meth:`settle_total`.
         """
         self.query = query
-        first = self._keys.list(query, limit=PAGE)
         self._rows = dict(enumerate(first))
         self.total = len(first)
         self.exact = len(first) < PAGE
