@@ -6,12 +6,12 @@ from dataclasses import replace
 from datetime import timedelta
 
 from textual import on, work
-from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
+from textual.worker import get_current_worker
 
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.api import KeyStore
