@@ -23,8 +23,9 @@ async def _add_key_and_copy(app, pilot) -> str:  # type: ignore[no-untyped-def]
     return str(app.screen.query_one("#secret").render())
 
 
-async def test_a_copied_key_is_wiped_after_the_configured_time(
-    ks: KeyStore, clipboard: list[str], monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("copied_over", [None, "the admin's own text"])
+async def test_a_copied_key_is_wiped_after_the_configured_time_unless_copied_over(
+    ks: KeyStore, clipboard: list[str], monkeypatch: pytest.MonkeyPatch, copied_over: str | None
 ) -> None:
     monkeypatch.setenv(CLEAR_ENV, "0.3")
     app = make_app(ks)
@@ -32,22 +33,11 @@ async def test_a_copied_key_is_wiped_after_the_configured_time(
         key = await _add_key_and_copy(app, pilot)
         assert clipboard == [key]
         assert "cleared in 0.3 s" in str(app.screen.query_one("#copy-status").render())
+        if copied_over is not None:
+            clipboard.append(copied_over)
         await asyncio.sleep(0.6)
         await pilot.pause()
-        assert clipboard[-1] == ""
-
-
-async def test_a_text_copied_over_the_key_is_left_alone(
-    ks: KeyStore, clipboard: list[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv(CLEAR_ENV, "0.3")
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await _add_key_and_copy(app, pilot)
-        clipboard.append("the admin's own text")
-        await asyncio.sleep(0.6)
-        await pilot.pause()
-        assert clipboard[-1] == "the admin's own text"
+        assert clipboard[-1] == (copied_over or "")
 
 
 async def test_quitting_wipes_a_key_still_waiting(ks: KeyStore, clipboard: list[str]) -> None:
