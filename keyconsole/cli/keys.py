@@ -20,7 +20,7 @@ def keys() -> None:
 @keys.command("list")
 @common_options
 @click.option("--status", type=click.Choice(STATUS_FILTERS), default="all", show_default=True)
-@click.option("--search", metavar="TEXT", help="Part of a name, key id or scope.")
+@click.option("--search", metavar="TEXT", help="Part of a name or scope, or the start of a key id.")
 @click.option("--sort", type=click.Choice(list(SORT_COLUMNS)), default="name", show_default=True)
 def list_keys(status: str, search: str | None, sort: str) -> None:
     """List keys (every key unless --status narrows it)."""

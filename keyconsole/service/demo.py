@@ -6,9 +6,10 @@ them can ever verify. Rows go in with driver-level bulk inserts (store/bulk.py),
 
 from __future__ import annotations
 
+import itertools
 import random
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -20,7 +21,7 @@ from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.validation import fold_name
-from keyconsole.store import Store
+from keyconsole.store import Store, name_index
 from keyconsole.store.bulk import BulkInsert, indexes_deferred
 
 DEMO_ACTOR = "keyconsole demo seed"
@@ -36,6 +37,7 @@ _TEAMS = ["checkout", "search", "mobile", "partner", "billing", "ops", "data", "
 _PURPOSES = ["backend", "cron", "webhook", "export", "sync", "staging", "prod", "test", "batch", "edge"]
 BATCH = 5_000
 DATE_POOL = 4_096
+_TO_ALPHABET = bytes(ord(tokens.ALPHABET[byte % len(tokens.ALPHABET)]) for byte in range(256))
 KEY_COLUMNS = (
     "public_id", "name", "name_folded", "secret_hash", "active",
     "created_at", "updated_at", "expires_at", "last_used_at", "created_by", "version",
@@ -60,13 +62,22 @@ def seed(
             raise Conflict(f"the store holds {real} real key(s); demo keys go only into a store of their own")
         scope_ids = _ensure_scopes(session, now)
         existing = session.scalar(select(func.count(ApiKey.id))) or 0
-        # Rebuilding the listing indexes pays off once the load at least doubles the table.
-        deferring = indexes_deferred(session, ApiKey.__table__) if count >= existing else nullcontext()
+        # Rebuilding the indexes pays off once the load at least doubles the table.
+        if count >= existing:
+            deferring: AbstractContextManager[None] = _all_indexes_deferred(session)
+        else:
+            deferring = nullcontext()
         with deferring:
             # Numbered after the demo keys already there, so names stay unique across seeds.
             _insert_keys(session, range(existing + 1, existing + 1 + count), scope_ids, now, progress)
         audit_log.record(session, at=now, actor=actor, action="demo.seed", details={"keys": count})
     return count
+
+
+@contextmanager
+def _all_indexes_deferred(session: Session) -> Iterator[None]:
+    with indexes_deferred(session, ApiKey.__table__), name_index.suspended(session.connection()):
+        yield
 
 
 def _insert_keys(
@@ -82,28 +93,35 @@ def _insert_keys(
     # each distinct instant for the store only once.
     created_pool = [now - timedelta(days=rng.uniform(0, 720)) for _ in range(DATE_POOL)]
     used_ago = [timedelta(days=rng.uniform(0, 60)) for _ in range(64)]
+    # Every set of 1-3 scopes, so a key's scopes are one choice instead of a sample.
+    scope_sets = [list(combo) for size in (1, 2, 3) for combo in itertools.combinations(scope_ids, size)]
     key_insert = BulkInsert(session, ApiKey.__table__, KEY_COLUMNS)
     link_insert = BulkInsert(session, KeyScope.__table__, ("key_id", "scope_id"))
     for batch_start in range(0, len(numbers), BATCH):
+        batch = numbers[batch_start : batch_start + BATCH]
         keys, scope_picks = [], []
-        for number in numbers[batch_start : batch_start + BATCH]:
+        # Public ids need not be unguessable (they are shown in clear): random bytes mapped
+        # onto the alphabet, a whole batch at once.
+        id_chars = rng.randbytes(len(batch) * tokens.PUBLIC_ID_CHARS).translate(_TO_ALPHABET).decode("ascii")
+        for offset, number in enumerate(batch):
             created = rng.choice(created_pool)
             name = f"{rng.choice(_TEAMS)}-{rng.choice(_PURPOSES)}-{number}"
             expires = None if rng.random() < 0.6 else created + timedelta(days=rng.choice((30, 90, 365, 730)))
             last_used = None if rng.random() < 0.3 else max(created, now - rng.choice(used_ago))
-            # Public ids need not be unguessable (they are shown in clear), and
-            # random.choices is several times faster than `secrets` here.
-            public_id = tokens.PREFIX + "".join(rng.choices(tokens.ALPHABET, k=tokens.PUBLIC_ID_CHARS))
+            id_start = offset * tokens.PUBLIC_ID_CHARS
+            public_id = tokens.PREFIX + id_chars[id_start : id_start + tokens.PUBLIC_ID_CHARS]
             keys.append((
                 public_id, name, fold_name(name), shared_hash, rng.random() > 0.15,
                 created, created, expires, last_used, DEMO_ACTOR, 1,
             ))
-            scope_picks.append(rng.sample(scope_ids, rng.randint(1, 3)))
-        # The ids are read back by public id: RETURNING with parameter order makes
-        # SQLAlchemy insert SQLite rows one at a time.
+            scope_picks.append(rng.choice(scope_sets))
+        # The new ids are read back after the insert (RETURNING with parameter order makes
+        # SQLAlchemy insert SQLite rows one at a time): every id above the largest one
+        # before it, mapped by public id, so rows another writer added meanwhile are ignored.
+        before = session.scalar(select(func.max(ApiKey.id))) or 0
         key_insert.run(keys)
         public_ids = [key[0] for key in keys]
-        found = session.execute(select(ApiKey.public_id, ApiKey.id).where(ApiKey.public_id.in_(public_ids)))
+        found = session.execute(select(ApiKey.public_id, ApiKey.id).where(ApiKey.id > before))
         ids: dict[str, int] = {public_id: key_id for public_id, key_id in found}
         link_insert.run([
             (ids[public_id], scope_id)

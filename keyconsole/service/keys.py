@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from keyconsole import hashing, tokens
@@ -17,7 +17,7 @@ from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.records import IssuedKey, KeyInfo, key_status
 from keyconsole.service.validation import clean_name, fold_name
-from keyconsole.store import Store
+from keyconsole.store import Store, name_index
 
 
 class _Unchanged:
@@ -37,6 +37,9 @@ SORT_COLUMNS = {
     "created": ApiKey.created_at,
 }
 UNIQUE_SORTS = frozenset({"name", "id"})
+# Up to this many name matches a filter reads them from the name index and sorts them; more,
+# and reading names in order until a page is full is faster.
+INDEXED_MATCHES_MAX = 2_000
 STATUS_FILTERS = ("all", "active", "inactive", "expired")
 
 
@@ -122,28 +125,45 @@ class KeyService:
         elif query.status == "expired":
             statement = statement.where(ApiKey.active.is_(True), ApiKey.expires_at <= now)
         if query.search and query.search.strip():
-            term = query.search.strip()
-            pattern = f"%{_escape_like(fold_name(term))}%"
-            # Name and id come from one index (ix_api_keys_search), so a filter scans the
-            # index, not the rows. The scopes table is tiny: the matching scope ids are read
-            # first, and only when there are any does each key's link need a look.
-            matches = [
-                ApiKey.name_folded.like(pattern, escape="\\"),
-                # LIKE, not ILIKE: lower() would defeat the index. Key ids are case-sensitive;
-                # SQLite's LIKE ignores ASCII case anyway, PostgreSQL's matches it exactly.
-                ApiKey.public_id.like(f"%{_escape_like(term)}%", escape="\\"),
-            ]
-            scope_ids = select(Scope.id).where(Scope.name.like(pattern, escape="\\"))
-            with self._store.read() as session:
-                matching_scopes = list(session.scalars(scope_ids))
-            if matching_scopes:
-                matches.append(
-                    select(KeyScope.key_id)
-                    .where(KeyScope.key_id == ApiKey.id, KeyScope.scope_id.in_(matching_scopes))
-                    .exists()
-                )
-            statement = statement.where(or_(*matches))
+            statement = statement.where(or_(*self._text_matches(query.search.strip())))
         return statement
+
+    def _text_matches(self, term: str) -> list[ColumnElement[bool]]:
+        """A filter text matches part of a name, the start of a key id (``kc_`` may be left
+        out) or part of a scope name."""
+        folded = fold_name(term)
+        pattern = f"%{_escape_like(folded)}%"
+        with self._store.read() as session:
+            # The scopes table is tiny: read the matching ids first, and look at each key's
+            # links only when there are any.
+            scope_ids = list(session.scalars(select(Scope.id).where(Scope.name.like(pattern, escape="\\"))))
+            # The name index answers a rare text at once; a common one is found as fast by
+            # reading names in order until a page is full, which also keeps the sort free.
+            indexed = (
+                self._store.has_name_index
+                and name_index.usable_for(folded)
+                and (session.scalar(name_index.count_up_to(folded, INDEXED_MATCHES_MAX + 1)) or 0)
+                <= INDEXED_MATCHES_MAX
+            )
+        matches: list[ColumnElement[bool]] = [
+            ApiKey.id.in_(name_index.matching_ids(folded)) if indexed
+            else ApiKey.name_folded.like(pattern, escape="\\"),
+            self._id_starts_with(term if term.startswith(tokens.PREFIX) else tokens.PREFIX + term),
+        ]
+        if scope_ids:
+            matches.append(
+                select(KeyScope.key_id).where(KeyScope.key_id == ApiKey.id, KeyScope.scope_id.in_(scope_ids)).exists()
+            )
+        return matches
+
+    def _id_starts_with(self, start: str) -> ColumnElement[bool]:
+        # Key ids are case-sensitive. On SQLite a range over the unique index does it (its
+        # LIKE ignores case and cannot use the index); PostgreSQL's LIKE matches case
+        # exactly, and a range there would follow the column's locale collation.
+        if self._store.dialect == "sqlite":
+            following = start[:-1] + chr(ord(start[-1]) + 1)
+            return and_(ApiKey.public_id >= start, ApiKey.public_id < following)
+        return ApiKey.public_id.startswith(start, autoescape=True)
 
     @staticmethod
     def _find(session: Session, ref: str, *, for_update: bool = False) -> ApiKey:

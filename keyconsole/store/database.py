@@ -14,6 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from keyconsole.errors import Conflict, StaleEdit, StoreUnavailable
 from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
+from keyconsole.store import name_index
 from keyconsole.store.key_lookup import KeyLookup
 from keyconsole.store.location import StoreLocation, resolve
 from keyconsole.store.schema import ensure_schema
@@ -34,6 +35,8 @@ class Store:
             ensure_schema(self.engine, self.location.display())
             if self.location.is_sqlite:
                 enable_wal(self.engine)
+            with self.engine.connect() as connection:
+                self.has_name_index = name_index.exists(connection)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
