@@ -73,3 +73,24 @@ def test_0003_leaves_names_that_would_clash_and_the_store_opens(store_url: str) 
     with KeyStore(store_url, actor="t") as ks:
         assert sorted(key.name for key in ks.keys.list()) == ["api", "ＡＰＩ"]
         assert ks.keys.get("api").name == "api"
+
+
+def test_0004_indexes_the_names_already_in_a_sqlite_store(sqlite_url: str) -> None:
+    from sqlalchemy import text
+
+    from keyconsole import KeyStore
+    from keyconsole.service.keys import KeyQuery
+
+    with KeyStore(sqlite_url, actor="t") as ks:
+        ks.scopes.add("users:read")
+        ks.keys.create("billing exporter", ["users:read"])
+        with ks.store.engine.begin() as conn:
+            for trigger in ("insert", "delete", "rename"):
+                conn.execute(text(f"DROP TRIGGER {name_index.TABLE}_{trigger}"))
+            conn.execute(text(f"DROP TABLE {name_index.TABLE}"))
+            conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0003'"))
+    with KeyStore(sqlite_url, actor="t") as ks:
+        assert ks.store.has_name_index
+        assert [key.name for key in ks.keys.list(KeyQuery(search="exporter"))] == ["billing exporter"]
+        ks.keys.create("later key", ["users:read"])
+        assert [key.name for key in ks.keys.list(KeyQuery(search="later"))] == ["later key"]
