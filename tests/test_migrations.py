@@ -6,8 +6,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 
+from keyconsole import KeyStore
 from keyconsole.models import Base
+from keyconsole.service.keys import KeyQuery
 from keyconsole.store import Store, name_index
 from keyconsole.store.migrations import HEAD, SCRIPT_LOCATION, VERSION_TABLE
 
@@ -39,56 +42,46 @@ def test_a_migrated_store_matches_the_models(store_url: str) -> None:
     store.dispose()
 
 
+def _set_back(store: KeyStore, revision: str, *statements: str) -> None:
+    """Make ``store`` look as ``revision`` left it: run ``statements``, then record it."""
+    with store.store.engine.begin() as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+        conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '{revision}'"))
+
+
+# What revision 0002 stored for the full-width name: case folding alone.
+_FOLDED_BY_0002 = "UPDATE api_keys SET name_folded = 'ａｐｉ' WHERE name = 'ＡＰＩ'"
+
+
 def test_0003_refolds_names_of_an_older_store(store_url: str) -> None:
-    from sqlalchemy import text
-
-    from keyconsole import KeyStore
-
     with KeyStore(store_url, actor="t") as ks:
         ks.scopes.add("users:read")
         ks.keys.create("ＡＰＩ", ["users:read"])
         ks.keys.create("plain", ["users:read"])
-        # As revision 0002 left it: case folding alone.
-        with ks.store.engine.begin() as conn:
-            conn.execute(text("UPDATE api_keys SET name_folded = :f WHERE name = :n"), {"f": "ａｐｉ", "n": "ＡＰＩ"})
-            conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0002'"))
+        _set_back(ks, "0002", _FOLDED_BY_0002)
     with KeyStore(store_url, actor="t") as ks:
         assert ks.keys.get("api").name == "ＡＰＩ"
         assert ks.keys.get("plain").name == "plain"
 
 
 def test_0003_leaves_names_that_would_clash_and_the_store_opens(store_url: str) -> None:
-    from sqlalchemy import text
-
-    from keyconsole import KeyStore
-
     with KeyStore(store_url, actor="t") as ks:
         ks.scopes.add("users:read")
         ks.keys.create("ＡＰＩ", ["users:read"])
-        with ks.store.engine.begin() as conn:
-            conn.execute(text("UPDATE api_keys SET name_folded = :f WHERE name = :n"), {"f": "ａｐｉ", "n": "ＡＰＩ"})
+        _set_back(ks, "0002", _FOLDED_BY_0002)
         ks.keys.create("api", ["users:read"])  # possible before 0003
-        with ks.store.engine.begin() as conn:
-            conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0002'"))
     with KeyStore(store_url, actor="t") as ks:
         assert sorted(key.name for key in ks.keys.list()) == ["api", "ＡＰＩ"]
         assert ks.keys.get("api").name == "api"
 
 
 def test_0004_indexes_the_names_already_in_a_sqlite_store(sqlite_url: str) -> None:
-    from sqlalchemy import text
-
-    from keyconsole import KeyStore
-    from keyconsole.service.keys import KeyQuery
-
     with KeyStore(sqlite_url, actor="t") as ks:
         ks.scopes.add("users:read")
         ks.keys.create("billing exporter", ["users:read"])
-        with ks.store.engine.begin() as conn:
-            for trigger in ("insert", "delete", "rename"):
-                conn.execute(text(f"DROP TRIGGER {name_index.TABLE}_{trigger}"))
-            conn.execute(text(f"DROP TABLE {name_index.TABLE}"))
-            conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0003'"))
+        drops = [f"DROP TRIGGER {name_index.TABLE}_{trigger}" for trigger in ("insert", "delete", "rename")]
+        _set_back(ks, "0003", *drops, f"DROP TABLE {name_index.TABLE}")
     with KeyStore(sqlite_url, actor="t") as ks:
         assert ks.store.has_name_index
         assert [key.name for key in ks.keys.list(KeyQuery(search="exporter"))] == ["billing exporter"]
