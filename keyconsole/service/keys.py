@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from keyconsole import hashing, tokens
@@ -131,6 +131,9 @@ class KeyService:
     def _text_matches(self, term: str) -> list[ColumnElement[bool]]:
         """A filter text matches part of a name, the start of a key id (``kc_`` may be left
         out) or part of a scope name."""
+        if "\x00" in term:
+            # No name, id or scope holds a NUL, and PostgreSQL refuses one in any text value.
+            return [false()]
         folded = fold_name(term)
         pattern = f"%{_escape_like(folded)}%"
         with self._store.read() as session:
@@ -145,9 +148,9 @@ class KeyService:
                 and (session.scalar(name_index.count_up_to(folded, INDEXED_MATCHES_MAX + 1)) or 0)
                 <= INDEXED_MATCHES_MAX
             )
+        name_matches = ApiKey.name_folded.like(pattern, escape="\\")
         matches: list[ColumnElement[bool]] = [
-            ApiKey.id.in_(name_index.matching_ids(folded)) if indexed
-            else ApiKey.name_folded.like(pattern, escape="\\"),
+            and_(ApiKey.id.in_(name_index.candidate_ids(folded)), name_matches) if indexed else name_matches,
             self._id_starts_with(term if term.startswith(tokens.PREFIX) else tokens.PREFIX + term),
         ]
         if scope_ids:
