@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from keyconsole.errors import Conflict, StaleEdit, StoreUnavailable
-from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
 from keyconsole.store import name_index
+from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
 from keyconsole.store.key_lookup import KeyLookup
 from keyconsole.store.location import StoreLocation, resolve
 from keyconsole.store.schema import ensure_schema
