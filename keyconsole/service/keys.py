@@ -91,7 +91,20 @@ class KeyService:
 
     def list(self, query: KeyQuery = KeyQuery(), *, limit: int | None = None, offset: int = 0) -> list[KeyInfo]:
         now = self._now()
-        statement = self._filtered(select(ApiKey), query, now).options(selectinload(ApiKey.scopes))
+        with self._store.read() as session:
+            statement = self._filtered(session, select(ApiKey), query, now).options(selectinload(ApiKey.scopes))
+            return [key_info(key, now) for key in session.scalars(self._ordered(statement, query, offset, limit))]
+
+    def count(self, query: KeyQuery = KeyQuery()) -> int:
+        with self._store.read() as session:
+            return session.scalar(self._filtered(session, select(func.count(ApiKey.id)), query, self._now())) or 0
+
+    def get(self, ref: str) -> KeyInfo:
+        with self._store.read() as session:
+            return key_info(self._find(session, ref), self._now())
+
+    @staticmethod
+    def _ordered(statement: Select[Any], query: KeyQuery, offset: int, limit: int | None) -> Select[Any]:
         column = SORT_COLUMNS[query.sort]
         order = column.desc() if query.descending else column.asc()
         statement = statement.order_by(order)
@@ -99,20 +112,9 @@ class KeyService:
             # A tie-break makes pages stable; on a unique column it would only stop the store
             # from reading names and ids from the filter's covering index.
             statement = statement.order_by(ApiKey.id.desc() if query.descending else ApiKey.id.asc())
-        statement = statement.offset(offset).limit(limit)
-        with self._store.read() as session:
-            return [key_info(key, now) for key in session.scalars(statement)]
+        return statement.offset(offset).limit(limit)
 
-    def count(self, query: KeyQuery = KeyQuery()) -> int:
-        statement = self._filtered(select(func.count(ApiKey.id)), query, self._now())
-        with self._store.read() as session:
-            return session.scalar(statement) or 0
-
-    def get(self, ref: str) -> KeyInfo:
-        with self._store.read() as session:
-            return key_info(self._find(session, ref), self._now())
-
-    def _filtered(self, statement: Select[Any], query: KeyQuery, now: datetime) -> Select[Any]:
+    def _filtered(self, session: Session, statement: Select[Any], query: KeyQuery, now: datetime) -> Select[Any]:
         if query.status not in STATUS_FILTERS:
             raise InvalidInput(f"unknown status {query.status!r}: use one of {', '.join(STATUS_FILTERS)}")
         if query.sort not in SORT_COLUMNS:
@@ -125,10 +127,10 @@ class KeyService:
         elif query.status == "expired":
             statement = statement.where(ApiKey.active.is_(True), ApiKey.expires_at <= now)
         if query.search and query.search.strip():
-            statement = statement.where(or_(*self._text_matches(query.search.strip())))
+            statement = statement.where(or_(*self._text_matches(session, query.search.strip())))
         return statement
 
-    def _text_matches(self, term: str) -> list[ColumnElement[bool]]:
+    def _text_matches(self, session: Session, term: str) -> list[ColumnElement[bool]]:
         """A filter text matches part of a name, the start of a key id (``kc_`` may be left
         out) or part of a scope name."""
         if "\x00" in term:
@@ -136,18 +138,17 @@ class KeyService:
             return [false()]
         folded = fold_name(term)
         pattern = f"%{_escape_like(folded)}%"
-        with self._store.read() as session:
-            # The scopes table is tiny: read the matching ids first, and look at each key's
-            # links only when there are any.
-            scope_ids = list(session.scalars(select(Scope.id).where(Scope.name.like(pattern, escape="\\"))))
-            # The name index answers a rare text at once; a common one is found as fast by
-            # reading names in order until a page is full, which also keeps the sort free.
-            indexed = (
-                self._store.has_name_index
-                and name_index.usable_for(folded)
-                and (session.scalar(name_index.count_up_to(folded, INDEXED_MATCHES_MAX + 1)) or 0)
-                <= INDEXED_MATCHES_MAX
-            )
+        # The scopes table is tiny: read the matching ids first, and look at each key's
+        # links only when there are any.
+        scope_ids = list(session.scalars(select(Scope.id).where(Scope.name.like(pattern, escape="\\"))))
+        # The name index answers a rare text at once; a common one is found as fast by
+        # reading names in order until a page is full, which also keeps the sort free.
+        indexed = (
+            self._store.has_name_index
+            and name_index.usable_for(folded)
+            and (session.scalar(name_index.count_up_to(folded, INDEXED_MATCHES_MAX + 1)) or 0)
+            <= INDEXED_MATCHES_MAX
+        )
         name_matches = ApiKey.name_folded.like(pattern, escape="\\")
         matches: list[ColumnElement[bool]] = [
             and_(ApiKey.id.in_(name_index.candidate_ids(folded)), name_matches) if indexed else name_matches,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Engine
@@ -35,8 +36,6 @@ class Store:
             ensure_schema(self.engine, self.location.display())
             if self.location.is_sqlite:
                 enable_wal(self.engine)
-            with self.engine.connect() as connection:
-                self.has_name_index = name_index.exists(connection)
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -45,6 +44,12 @@ class Store:
     @property
     def display_name(self) -> str:
         return self.location.display()
+
+    @cached_property
+    def has_name_index(self) -> bool:
+        """Read once, when a filter first asks: a verifying service never does."""
+        with self.translate_errors(), self.engine.connect() as connection:
+            return name_index.exists(connection)
 
     @property
     def dialect(self) -> str:

@@ -74,8 +74,14 @@ def _checked(connect: Any, dialect: str, shown: str, driver_error: type[Exceptio
     connection = connect()
     try:
         row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
-    finally:
+    except BaseException:
         connection.close()
+        raise
     if row is None or row[0] != HEAD:
+        connection.close()
         return None
-    return KeyLookup(connect, dialect=dialect, display_name=shown, driver_error=driver_error)
+    lookup = KeyLookup(connect, dialect=dialect, display_name=shown, driver_error=driver_error)
+    # The connection that checked the schema serves the lookups too: a one-shot
+    # `keyconsole verify` connects (and on PostgreSQL authenticates) once, not twice.
+    lookup.adopt(connection)
+    return lookup

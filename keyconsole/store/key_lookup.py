@@ -132,11 +132,14 @@ class KeyLookup:
         if connection is not None:
             connection.close()
 
-    def _open_cursor(self) -> Any:
-        connection = self._connect()
+    def adopt(self, connection: Any) -> None:
+        """Use an open connection (in autocommit, from ``connect``) for this thread."""
         self._local.connection = connection
-        cursor = self._local.cursor = connection.cursor()
-        return cursor
+        self._local.cursor = connection.cursor()
+
+    def _open_cursor(self) -> Any:
+        self.adopt(self._connect())
+        return self._local.cursor
 
     def _drop(self) -> None:
         connection = getattr(self._local, "connection", None)

@@ -24,7 +24,7 @@ from keyconsole.tui.screens.key_form import FormResult, KeyFormScreen
 from keyconsole.tui.screens.reveal import RevealKeyScreen
 from keyconsole.tui.screens.rotate import RotateScreen
 from keyconsole.tui.screens.scopes import ScopesScreen
-from keyconsole.tui.widgets.key_rows import PAGE, KeyRows
+from keyconsole.tui.widgets.key_rows import PAGE, KeyRows, is_whole_answer
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 SORT_ORDER = list(SORT_COLUMNS)
@@ -130,7 +130,7 @@ class KeysScreen(Screen[None]):
             if worker.is_cancelled:
                 return
             self.app.call_from_thread(self._show_first_page, query, first)
-            if len(first) < PAGE:
+            if is_whole_answer(first):
                 return
             total = self._store.keys.count(query)
         except KeyconsoleError as error:

@@ -14,6 +14,11 @@ from keyconsole.service.records import KeyInfo
 PAGE = 200
 
 
+def is_whole_answer(first: list[KeyInfo]) -> bool:
+    """A first page that came back short holds every match: its length is the count."""
+    return len(first) < PAGE
+
+
 class KeyRows:
     def __init__(self, keys: KeyService, query: KeyQuery = KeyQuery()) -> None:
         self._keys = keys
@@ -46,7 +51,7 @@ class KeyRows:
         self.query = query
         self._rows = dict(enumerate(first))
         self.total = len(first)
-        self.exact = len(first) < PAGE
+        self.exact = is_whole_answer(first)
         return self.exact
 
     def settle_total(self, query: KeyQuery, total: int) -> bool:
