@@ -35,11 +35,10 @@ async def until(condition: Callable[[], bool], timeout: float = 60.0) -> float:
 async def measure(db: str) -> dict[str, float]:
     from textual import events
 
-    from keyconsole import KeyStore
-    from keyconsole.tui.app import make_app
+    from keyconsole.tui.app import open_app
     from keyconsole.tui.widgets.keys_table import KeysTable
 
-    app = make_app(KeyStore(db))
+    app = open_app(db)  # as `keyconsole` opens it
     async with app.run_test(size=(100, 30)) as pilot:
         table = app.keys_screen.query_one(KeysTable)
         header = app.keys_screen.query_one("#store-info")

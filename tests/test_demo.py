@@ -11,7 +11,7 @@ from keyconsole import KeyStore, tokens
 from keyconsole.errors import Conflict
 from keyconsole.models import ApiKey
 from keyconsole.service.demo import BATCH, DEMO_SCOPES
-from keyconsole.service.keys import KeyQuery
+from keyconsole.service.key_query import KeyQuery
 
 
 def test_seeded_keys_look_real_and_read_back_like_any_key(store_url: str) -> None:

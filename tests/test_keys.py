@@ -8,7 +8,7 @@ import pytest
 
 from keyconsole import KeyStore
 from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
-from keyconsole.service.keys import KeyQuery
+from keyconsole.service.key_query import KeyQuery
 from keyconsole.service.records import Status
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from keyconsole import KeyStore
 from keyconsole.models import Base
-from keyconsole.service.keys import KeyQuery
+from keyconsole.service.key_query import KeyQuery
 from keyconsole.store import Store, name_index
 from keyconsole.store.migrations import HEAD, SCRIPT_LOCATION, VERSION_TABLE
 

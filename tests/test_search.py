@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keyconsole import KeyStore
-from keyconsole.service.keys import KeyQuery
+from keyconsole.service.key_query import KeyQuery
 from keyconsole.service.validation import fold_name
 
 FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -7,7 +7,7 @@ from datetime import timedelta
 from textual.widgets import Input, Label
 
 from keyconsole import KeyStore
-from keyconsole.service.keys import KeyQuery
+from keyconsole.service.key_query import KeyQuery
 from keyconsole.tui.app import make_app
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.help import HelpScreen

@@ -7,7 +7,7 @@ import click
 from keyconsole.cli.context import common_options, settings
 from keyconsole.cli.output import emit_json, note, safe, table, when
 from keyconsole.service.clock import utc_now
-from keyconsole.service.keys import SORT_COLUMNS, STATUS_FILTERS, UNCHANGED, KeyQuery
+from keyconsole.service.key_query import SORTS, STATUS_FILTERS, UNCHANGED, KeyQuery
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import parse_duration, parse_expiry
 
@@ -21,7 +21,7 @@ def keys() -> None:
 @common_options
 @click.option("--status", type=click.Choice(STATUS_FILTERS), default="all", show_default=True)
 @click.option("--search", metavar="TEXT", help="Part of a name or scope, or the start of a key id.")
-@click.option("--sort", type=click.Choice(list(SORT_COLUMNS)), default="name", show_default=True)
+@click.option("--sort", type=click.Choice(list(SORTS)), default="name", show_default=True)
 def list_keys(status: str, search: str | None, sort: str) -> None:
     """List keys (every key unless --status narrows it)."""
     found = settings().open().keys.list(KeyQuery(status=status, search=search, sort=sort))

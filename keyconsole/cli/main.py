@@ -72,8 +72,10 @@ def main(ctx: click.Context) -> None:
 def open_console() -> None:
     if not sys.stdin.isatty() or not sys.stdout.isatty():
         raise click.UsageError("the console needs a terminal; see keyconsole --help for the commands")
-    from keyconsole.tui.app import make_app
+    from keyconsole.tui.app import open_app
 
-    store = settings().open()
-    make_app(store).run()
+    app = open_app(settings().db)
+    app.run()
+    if (error := app.store_error) is not None:
+        raise error
 

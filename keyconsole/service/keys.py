@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -13,21 +12,14 @@ from sqlalchemy.orm import Session, selectinload
 from keyconsole import hashing, tokens
 from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
 from keyconsole.models import ApiKey, KeyScope, Scope
-from keyconsole.service import audit_log
+from keyconsole.service import audit_log, records
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.records import IssuedKey, KeyInfo, key_status
+from keyconsole.service.key_query import STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
+from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import clean_name, fold_name
 from keyconsole.store import Store, name_index
 
-
-class _Unchanged:
-    def __repr__(self) -> str:
-        return "UNCHANGED"
-
-
-UNCHANGED: Final = _Unchanged()
-"""Marks an edit argument the caller leaves as it is (``None`` means "no expiry")."""
-
+# In service/key_query.py's SORTS order (tests/test_keys.py checks it).
 SORT_COLUMNS = {
     "name": ApiKey.name_folded,
     "id": ApiKey.public_id,
@@ -40,35 +32,10 @@ UNIQUE_SORTS = frozenset({"name", "id"})
 # Up to this many name matches a filter reads them from the name index and sorts them; more,
 # and reading names in order until a page is full is faster.
 INDEXED_MATCHES_MAX = 2_000
-STATUS_FILTERS = ("all", "active", "inactive", "expired")
-
-
-@dataclass(frozen=True, slots=True)
-class KeyQuery:
-    """Which keys a listing shows, and in what order."""
-
-    status: str = "all"
-    search: str | None = None
-    sort: str = "name"
-    descending: bool = False
-
 
 def key_info(key: ApiKey, now: datetime) -> KeyInfo:
-    grace = key.previous_hash_until if key.previous_hash and key.previous_hash_until else None
-    return KeyInfo(
-        public_id=key.public_id,
-        name=key.name,
-        scopes=tuple(scope.name for scope in key.scopes),
-        active=key.active,
-        status=key_status(key.active, key.expires_at, now),
-        created_at=key.created_at,
-        updated_at=key.updated_at,
-        expires_at=key.expires_at,
-        last_used_at=key.last_used_at,
-        created_by=key.created_by,
-        version=key.version,
-        rotation_grace_until=grace if grace is not None and grace > now else None,
-    )
+    grace_until = key.previous_hash_until if key.previous_hash else None
+    return records.key_info(key, tuple(scope.name for scope in key.scopes), grace_until, now)
 
 
 def _check_version(key: ApiKey, expected_version: int | None) -> None:
@@ -247,14 +214,14 @@ class KeyService:
         scopes: Sequence[str] | None = None,
         add_scopes: Sequence[str] = (),
         remove_scopes: Sequence[str] = (),
-        expires_at: datetime | None | _Unchanged = UNCHANGED,
+        expires_at: datetime | None | Unchanged = UNCHANGED,
         active: bool | None = None,
         expected_version: int | None = None,
     ) -> KeyInfo:
         """Change what is given; refuse with StaleEdit if the key moved past ``expected_version``."""
         clean = None if name is None else clean_name(name)
         now = self._now()
-        if not isinstance(expires_at, _Unchanged):
+        if not isinstance(expires_at, Unchanged):
             self._check_expiry(expires_at, now)
         with self._store.write() as session:
             key = self._find(session, ref, for_update=True)
@@ -269,7 +236,7 @@ class KeyService:
             if new_scopes is not None:
                 changes["scopes"] = [[s.name for s in key.scopes], [s.name for s in new_scopes]]
                 key.scopes = new_scopes
-            if not isinstance(expires_at, _Unchanged) and expires_at != key.expires_at:
+            if not isinstance(expires_at, Unchanged) and expires_at != key.expires_at:
                 changes["expires_at"] = [key.expires_at, expires_at]
                 key.expires_at = expires_at
             if active is not None and active != key.active:

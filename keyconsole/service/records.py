@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class Status(StrEnum):
@@ -24,6 +24,47 @@ def key_status(active: bool, expires_at: datetime | None, now: datetime) -> Stat
     if expires_at is not None and expires_at <= now:
         return Status.EXPIRED
     return Status.ACTIVE
+
+
+class KeyColumns(Protocol):
+    """A key's row as the ORM (models.ApiKey) or a direct read (store/first_page.py) gives it."""
+
+    @property
+    def public_id(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+    @property
+    def updated_at(self) -> datetime: ...
+    @property
+    def expires_at(self) -> datetime | None: ...
+    @property
+    def last_used_at(self) -> datetime | None: ...
+    @property
+    def created_by(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+
+
+def key_info(key: KeyColumns, scopes: tuple[str, ...], grace_until: datetime | None, now: datetime) -> KeyInfo:
+    """The view of a key's row; ``grace_until`` ends its previous secret's grace, if it has one."""
+    return KeyInfo(
+        public_id=key.public_id,
+        name=key.name,
+        scopes=scopes,
+        active=key.active,
+        status=key_status(key.active, key.expires_at, now),
+        created_at=key.created_at,
+        updated_at=key.updated_at,
+        expires_at=key.expires_at,
+        last_used_at=key.last_used_at,
+        created_by=key.created_by,
+        version=key.version,
+        rotation_grace_until=grace_until if grace_until is not None and grace_until > now else None,
+    )
 
 
 def _iso(value: datetime | None) -> str | None:

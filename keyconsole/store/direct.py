@@ -1,9 +1,10 @@
-"""Open a store for verification without importing SQLAlchemy.
+"""Open a store without importing SQLAlchemy, for the two reads that cannot wait for it.
 
-`keyconsole verify` runs as one process per check in scripts, and importing SQLAlchemy alone
-takes about 0.2 s on a 2-core machine. When the store is plainly usable (an existing SQLite
-file, or a PostgreSQL URL, with the schema at HEAD) this opens the driver's connection
-directly. Anything else returns None, and the caller opens the store the normal way
+Importing SQLAlchemy alone takes about 0.2 s on a 2-core machine: `keyconsole verify` runs
+as one process per check in scripts, and the console's first screen should appear as fast
+as an empty Textual app's. When the store is plainly usable (an existing SQLite file, or a
+PostgreSQL URL, with the schema at HEAD) this opens the driver's connection directly.
+Anything else returns None, and the caller opens the store the normal way
 (store/database.py), which creates, migrates or explains in one clear line.
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 import os
 import re
 import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +26,19 @@ _SQLITE_URL = re.compile(r"sqlite(\+pysqlite)?:///(?P<path>[^?]+)")
 _POSTGRES_URL = re.compile(r"(postgresql|postgres)(\+psycopg)?://(?P<rest>.+)")
 
 
-def open_lookup(db: str | None) -> KeyLookup | None:
-    """A lookup on a direct connection to ``db`` (as ``--db`` takes it), or None."""
+@dataclass(frozen=True)
+class DirectStore:
+    """A ready store's driver: ``connection`` is open (in autocommit), ``connect`` makes more."""
+
+    connect: Callable[[], Any]
+    connection: Any
+    dialect: str
+    display_name: str
+    driver_error: type[Exception]
+
+
+def open_direct(db: str | None) -> DirectStore | None:
+    """A direct connection to ``db`` (as ``--db`` takes it) if it is ready to use, or None."""
     text = (db if db is not None else os.environ.get(ENV_VAR) or "").strip()
     try:
         if not text:
@@ -40,7 +54,21 @@ def open_lookup(db: str | None) -> KeyLookup | None:
     return None
 
 
-def _sqlite(path: Path) -> KeyLookup | None:
+def open_lookup(db: str | None) -> KeyLookup | None:
+    """A verify lookup on a direct connection to ``db``, or None."""
+    direct = open_direct(db)
+    if direct is None:
+        return None
+    lookup = KeyLookup(
+        direct.connect, dialect=direct.dialect, display_name=direct.display_name, driver_error=direct.driver_error
+    )
+    # The connection that checked the schema serves the lookups too: a one-shot
+    # `keyconsole verify` connects (and on PostgreSQL authenticates) once, not twice.
+    lookup.adopt(direct.connection)
+    return lookup
+
+
+def _sqlite(path: Path) -> DirectStore | None:
     if not path.is_file():
         return None
 
@@ -49,10 +77,12 @@ def _sqlite(path: Path) -> KeyLookup | None:
         connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         return connection
 
-    return _checked(connect, "sqlite", str(path), sqlite3.Error)
+    # As SQLAlchemy renders the URL (store/location.py), so the console's header is the same
+    # before and after the store opens.
+    return _checked(connect, "sqlite", f"sqlite:///{path}", sqlite3.Error)
 
 
-def _postgres(conninfo: str) -> KeyLookup | None:
+def _postgres(conninfo: str) -> DirectStore | None:
     import psycopg
 
     def connect() -> Any:
@@ -69,8 +99,8 @@ def _without_password(conninfo: str) -> str:
     return f"postgresql+psycopg://{userinfo}{at}{host}{slash}{rest}"
 
 
-def _checked(connect: Any, dialect: str, shown: str, driver_error: type[Exception]) -> KeyLookup | None:
-    """The lookup, if the store's schema is the one this keyconsole writes."""
+def _checked(connect: Any, dialect: str, shown: str, driver_error: type[Exception]) -> DirectStore | None:
+    """The store, if its schema is the one this keyconsole writes."""
     connection = connect()
     try:
         row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
@@ -80,8 +110,4 @@ def _checked(connect: Any, dialect: str, shown: str, driver_error: type[Exceptio
     if row is None or row[0] != HEAD:
         connection.close()
         return None
-    lookup = KeyLookup(connect, dialect=dialect, display_name=shown, driver_error=driver_error)
-    # The connection that checked the schema serves the lookups too: a one-shot
-    # `keyconsole verify` connects (and on PostgreSQL authenticates) once, not twice.
-    lookup.adopt(connection)
-    return lookup
+    return DirectStore(connect, connection, dialect, shown, driver_error)

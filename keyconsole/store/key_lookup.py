@@ -52,10 +52,11 @@ class KeyState(NamedTuple):
     scopes: tuple[str, ...]  # sorted
 
 
-def _moment(value: Any) -> datetime:
+def utc_moment(value: Any) -> datetime:
+    """A datetime column's value, aware."""
     # Columns hold naive UTC (models.UTCDateTime): SQLite hands back text, psycopg datetimes.
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment.replace(tzinfo=UTC)
+    naive = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return naive.replace(tzinfo=UTC)
 
 
 def _column_value(moment: datetime, dialect: str) -> Any:
@@ -101,10 +102,10 @@ class KeyLookup:
         return KeyState(
             key_id,
             bool(active),
-            None if expires_at is None else _moment(expires_at),
+            None if expires_at is None else utc_moment(expires_at),
             secret_hash,
             previous_hash,
-            None if previous_until is None else _moment(previous_until),
+            None if previous_until is None else utc_moment(previous_until),
             tuple(sorted(scope_names.split(" "))) if scope_names else (),
         )
 

@@ -1,24 +1,26 @@
-"""The console app and `make_app`, the one factory the CLI and the tests both use."""
+"""The console app, and its factories: `open_app` (what `keyconsole` runs, tested too) and
+`make_app` (on a store a test has opened)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from keyconsole.service.api import KeyStore
+from keyconsole.service.preview import KeysPreview, preview_keys
+from keyconsole.tui import screens
 from keyconsole.tui.clipboard import LocalClipboardWiper, clear_after_seconds
-from keyconsole.tui.screens.audit import AuditScreen
-from keyconsole.tui.screens.help import HelpScreen
-from keyconsole.tui.screens.key_form import KeyFormScreen
 from keyconsole.tui.screens.keys import KeysScreen
-from keyconsole.tui.screens.reveal import RevealKeyScreen
-from keyconsole.tui.screens.scopes import ScopesScreen
-from keyconsole.tui.widgets.choice import ScopeChecklist
+from keyconsole.tui.store_opening import StoreOpening
+from keyconsole.tui.widgets.key_rows import PAGE
 from keyconsole.tui.widgets.keys_table import KeysTable
+
+if TYPE_CHECKING:
+    from keyconsole.service.api import KeyStore
 
 POLL_SECONDS = 3.0
 
@@ -34,33 +36,48 @@ class KeyConsoleApp(App[None]):
     CSS_PATH = stylesheet_path()
     BINDINGS = [Binding("question_mark", "help", "Help", show=False)]
 
-    def __init__(self, store: KeyStore, *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self, opening: StoreOpening, *, preview: KeysPreview | None = None, poll_seconds: float = POLL_SECONDS
+    ) -> None:
         super().__init__()
-        self.store = store
+        self._opening = opening
+        self._preview = preview
         self._poll_seconds = poll_seconds
         self.clipboard_wiper = LocalClipboardWiper(clear_after_seconds())
 
+    @property
+    def store_error(self) -> BaseException | None:
+        """Why a store opening in the background failed (the app has then exited)."""
+        return self._opening.error()
+
     def on_mount(self) -> None:
-        self.push_screen(KeysScreen(self.store, self._poll_seconds))
+        self.push_screen(KeysScreen(self._opening, self._poll_seconds, self._preview))
 
     def on_unmount(self) -> None:
         self.clipboard_wiper.wipe_all()
+        self._opening.close()
 
     @property
     def keys_screen(self) -> KeysScreen:
         return next(s for s in self.screen_stack if isinstance(s, KeysScreen))
 
     def action_help(self) -> None:
-        if isinstance(self.screen, HelpScreen):
+        if isinstance(self.screen, screens.HelpScreen):
             return
+        # Loaded with the form it belongs to, not for the first screen (tui/screens/__init__.py).
+        from keyconsole.tui.widgets.choice import ScopeChecklist
+
         self.push_screen(
-            HelpScreen(
+            screens.HelpScreen(
                 [
                     ("Keys table", [*KeysScreen.BINDINGS, *KeysTable.BINDINGS]),
-                    ("Key form (Name, Scopes, Active, Expires)", [*KeyFormScreen.BINDINGS, *ScopeChecklist.BINDINGS]),
-                    ("New key (shown once)", [*RevealKeyScreen.BINDINGS, Binding("enter", "", "Done: close")]),
-                    ("Scopes screen", ScopesScreen.BINDINGS),
-                    ("Audit screen", AuditScreen.BINDINGS),
+                    (
+                        "Key form (Name, Scopes, Active, Expires)",
+                        [*screens.KeyFormScreen.BINDINGS, *ScopeChecklist.BINDINGS],
+                    ),
+                    ("New key (shown once)", [*screens.RevealKeyScreen.BINDINGS, Binding("enter", "", "Done: close")]),
+                    ("Scopes screen", screens.ScopesScreen.BINDINGS),
+                    ("Audit screen", screens.AuditScreen.BINDINGS),
                 ]
             )
         )
@@ -79,5 +96,21 @@ class KeyConsoleApp(App[None]):
         yield SystemCommand("Keys help", "Every key binding", self.action_help)
 
 
+def open_app(db: str | None, *, poll_seconds: float = POLL_SECONDS) -> KeyConsoleApp:
+    """The console on the store at ``db`` (as ``--db`` takes it), closed when the app ends.
+
+    A ready store's first page is drawn at once from a direct read while the store opens in
+    the background (service/preview.py). Any other store (new, to migrate, or unusable) is
+    opened here first, so its error is raised before the console starts.
+    """
+    preview = preview_keys(db, PAGE)
+    if preview is not None:
+        return KeyConsoleApp(StoreOpening.in_background(db), preview=preview, poll_seconds=poll_seconds)
+    from keyconsole.service.api import KeyStore
+
+    return KeyConsoleApp(StoreOpening.opened(KeyStore(db), owned=True), poll_seconds=poll_seconds)
+
+
 def make_app(store: KeyStore, *, poll_seconds: float = POLL_SECONDS) -> KeyConsoleApp:
-    return KeyConsoleApp(store, poll_seconds=poll_seconds)
+    """The console on an open store, which stays open when the app ends."""
+    return KeyConsoleApp(StoreOpening.opened(store), poll_seconds=poll_seconds)

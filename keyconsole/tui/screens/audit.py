@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -13,8 +14,10 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Label
 
 from keyconsole.errors import KeyconsoleError
-from keyconsole.service.api import KeyStore
 from keyconsole.service.display import printable, when
+
+if TYPE_CHECKING:
+    from keyconsole.service.api import KeyStore
 
 LIMIT = 500
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -13,13 +14,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from keyconsole.errors import Conflict, InvalidInput, KeyconsoleError, StaleEdit
-from keyconsole.service.api import KeyStore
 from keyconsole.service.clock import utc_now
-from keyconsole.service.keys import UNCHANGED
+from keyconsole.service.key_query import UNCHANGED
 from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
 from keyconsole.service.validation import clean_name, parse_expiry
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
+
+if TYPE_CHECKING:
+    from keyconsole.service.api import KeyStore
 
 FormResult = IssuedKey | KeyInfo | None
 

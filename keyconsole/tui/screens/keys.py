@@ -4,31 +4,30 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import get_current_worker
 
 from keyconsole.errors import KeyconsoleError
-from keyconsole.service.api import KeyStore
 from keyconsole.service.display import printable
-from keyconsole.service.keys import SORT_COLUMNS, KeyQuery
+from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
-from keyconsole.tui.screens.audit import AuditScreen
-from keyconsole.tui.screens.confirm import ConfirmScreen
-from keyconsole.tui.screens.key_form import FormResult, KeyFormScreen
-from keyconsole.tui.screens.reveal import RevealKeyScreen
-from keyconsole.tui.screens.rotate import RotateScreen
-from keyconsole.tui.screens.scopes import ScopesScreen
+from keyconsole.tui import screens
 from keyconsole.tui.widgets.key_rows import PAGE, KeyRows, is_whole_answer
 from keyconsole.tui.widgets.keys_table import KeysTable
 
-SORT_ORDER = list(SORT_COLUMNS)
-
+if TYPE_CHECKING:
+    from keyconsole.service.api import KeyStore
+    from keyconsole.service.preview import KeysPreview
+    from keyconsole.tui.screens.key_form import FormResult
+    from keyconsole.tui.store_opening import StoreOpening
 
 class KeysScreen(Screen[None]):
     BINDINGS = [
@@ -47,13 +46,23 @@ class KeysScreen(Screen[None]):
         Binding("q", "app.quit", "Quit"),
     ]
 
-    def __init__(self, store: KeyStore, poll_seconds: float) -> None:
+    class StoreOpened(Message):
+        """The store opening in the background is open, or has failed to open."""
+
+    def __init__(self, opening: StoreOpening, poll_seconds: float, preview: KeysPreview | None = None) -> None:
         super().__init__()
-        self._store = store
+        self._opening = opening
         self._poll_seconds = poll_seconds
-        self._rows = KeyRows(store.keys)
+        self._preview = preview
+        self._display_name = preview.display_name if preview is not None else opening.store().display_name
+        self._rows = KeyRows(opening)
         self._marker: str | None = None
         self._has_scopes = True
+
+    @property
+    def _store(self) -> KeyStore:
+        # Before a background opening ends this waits for it (tui/store_opening.py).
+        return self._opening.store()
 
     def compose(self) -> ComposeResult:
         yield Static("", id="store-info")
@@ -66,9 +75,29 @@ class KeysScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#banner").display = False
+        self.query_one(KeysTable).focus()
+        if self._preview is None:
+            self._store_ready()
+            return
+        self._rows.show_first_page(self._rows.query, self._preview.first_page)
+        self._has_scopes = self._preview.has_scopes
+        self.table.reset()
+        self._describe()
+        # Opened after the first screen is drawn: its import would hold the GIL meanwhile.
+        self.call_after_refresh(self._opening.start, lambda: self.post_message(self.StoreOpened()))
+
+    @on(StoreOpened)
+    def _store_opened(self) -> None:
+        error = self._opening.error()
+        if error is not None:
+            # The command line reports it (cli/main.py), as it would have without the preview.
+            self.app.exit(return_code=1)
+            return
+        self._store_ready()
+
+    def _store_ready(self) -> None:
         # The first screen needs the first page, not the count of a million keys.
         self.reload(self._rows.query, first_page=True)
-        self.query_one(KeysTable).focus()
         self.set_interval(self._poll_seconds, self.poll)
 
     # -- loading -----------------------------------------------------------------------------
@@ -162,7 +191,7 @@ class KeysScreen(Screen[None]):
         noun = "key" if total == 1 else "keys"
         counted = f"{total:,} {noun}" if self._rows.exact else f"{total:,}+ keys (counting…)"
         shown = counted + (f" matching {printable(query.search)!r}" if query.search else "")
-        info = f"keyconsole  {printable(self._store.display_name)}  {shown}  sorted by {query.sort}"
+        info = f"keyconsole  {printable(self._display_name)}  {shown}  sorted by {query.sort}"
         self.query_one("#store-info", Static).update(Content(info))
         hint = self.query_one("#empty-hint", Static)
         if total:
@@ -212,7 +241,7 @@ class KeysScreen(Screen[None]):
             self.table.focus()
 
     def action_sort(self) -> None:
-        following = SORT_ORDER[(SORT_ORDER.index(self._rows.query.sort) + 1) % len(SORT_ORDER)]
+        following = SORTS[(SORTS.index(self._rows.query.sort) + 1) % len(SORTS)]
         self.reload(replace(self._rows.query, sort=following, descending=False))
 
     def action_reverse(self) -> None:
@@ -237,7 +266,7 @@ class KeysScreen(Screen[None]):
         if not scopes:
             self.notify("Define a scope first: press s, then a.", severity="warning")
             return
-        self.app.push_screen(KeyFormScreen(self._store, scopes), self.form_done)
+        self.app.push_screen(screens.KeyFormScreen(self._store, scopes), self.form_done)
 
     @on(KeysTable.Opened)
     def _open(self, event: KeysTable.Opened) -> None:
@@ -250,12 +279,12 @@ class KeysScreen(Screen[None]):
             self.notify(str(error), severity="error")
             self.reload()
             return
-        self.app.push_screen(KeyFormScreen(self._store, scopes, fresh), self.form_done)
+        self.app.push_screen(screens.KeyFormScreen(self._store, scopes, fresh), self.form_done)
 
     def form_done(self, result: FormResult) -> None:
         if isinstance(result, IssuedKey):
             self.reload(keep=result.info.public_id)
-            self.app.push_screen(RevealKeyScreen(result, "created"))
+            self.app.push_screen(screens.RevealKeyScreen(result, "created"))
         elif isinstance(result, KeyInfo):
             self.reload(keep=result.public_id)
             self.notify(Content(f"Saved {printable(result.name)}: {result.status.value}"))
@@ -280,7 +309,7 @@ class KeysScreen(Screen[None]):
             self.reload(keep=info.public_id)
             self.notify(Content(f"{printable(info.name)} is now {info.status.value}"))
 
-        self.app.push_screen(ConfirmScreen(question, yes=verb), answered)
+        self.app.push_screen(screens.ConfirmScreen(question, yes=verb), answered)
 
     def action_rotate(self) -> None:
         key = self.table.current
@@ -297,16 +326,16 @@ class KeysScreen(Screen[None]):
                 self.reload()
                 return
             self.reload(keep=issued.info.public_id)
-            self.app.push_screen(RevealKeyScreen(issued, "rotated"))
+            self.app.push_screen(screens.RevealKeyScreen(issued, "rotated"))
 
-        self.app.push_screen(RotateScreen(key), chosen)
+        self.app.push_screen(screens.RotateScreen(key), chosen)
 
     def action_scopes(self) -> None:
-        self.app.push_screen(ScopesScreen(self._store), lambda _: self.reload())
+        self.app.push_screen(screens.ScopesScreen(self._store), lambda _: self.reload())
 
     def action_audit(self) -> None:
-        self.app.push_screen(AuditScreen(self._store))
+        self.app.push_screen(screens.AuditScreen(self._store))
 
     def action_audit_key(self) -> None:
         key = self.table.current
-        self.app.push_screen(AuditScreen(self._store, None if key is None else key.public_id))
+        self.app.push_screen(screens.AuditScreen(self._store, None if key is None else key.public_id))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -11,8 +13,10 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from keyconsole.errors import KeyconsoleError
-from keyconsole.service.api import KeyStore
 from keyconsole.service.records import ScopeInfo
+
+if TYPE_CHECKING:
+    from keyconsole.service.api import KeyStore
 
 
 class ScopeFormScreen(ModalScreen[bool]):

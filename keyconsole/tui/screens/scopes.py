@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -10,11 +12,13 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label
 
 from keyconsole.errors import KeyconsoleError
-from keyconsole.service.api import KeyStore
 from keyconsole.service.display import printable
 from keyconsole.service.records import ScopeInfo
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.scope_form import ScopeFormScreen
+
+if TYPE_CHECKING:
+    from keyconsole.service.api import KeyStore
 
 
 class ScopesScreen(Screen[None]):

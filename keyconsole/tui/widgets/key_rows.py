@@ -7,9 +7,14 @@ store of a hundred does. Sorting and filtering happen in the store.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from keyconsole.service.keys import KeyQuery, KeyService
+from keyconsole.service.key_query import KeyQuery
 from keyconsole.service.records import KeyInfo
+
+if TYPE_CHECKING:
+    from keyconsole.service.keys import KeyService
+    from keyconsole.tui.store_opening import StoreOpening
 
 PAGE = 200
 
@@ -20,8 +25,8 @@ def is_whole_answer(first: list[KeyInfo]) -> bool:
 
 
 class KeyRows:
-    def __init__(self, keys: KeyService, query: KeyQuery = KeyQuery()) -> None:
-        self._keys = keys
+    def __init__(self, opening: StoreOpening, query: KeyQuery = KeyQuery()) -> None:
+        self._opening = opening
         self.query = query
         self.total = 0
         # False while ``total`` is only a lower bound: a filter's first page came back full
@@ -61,11 +66,19 @@ class KeyRows:
         self.total, self.exact = total, True
         return True
 
+    @property
+    def _keys(self) -> KeyService:
+        return self._opening.store().keys
+
     def get(self, index: int) -> KeyInfo | None:
         return self._rows.get(index)
 
     def fetch(self, first: int, last: int) -> None:
         """Make rows ``first..last`` (inclusive) available, fetching one page if needed."""
+        if not self._opening.is_open:
+            # Drawing must not wait for the store: rows past the first page come when it has
+            # opened and the screen reloads.
+            return
         last = min(last, self.total - 1)
         if first > last or all(i in self._rows for i in range(first, last + 1)):
             return
