@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from keyconsole.tui.store_opening import StoreOpening
 
 class KeysScreen(Screen[None]):
+    # Keys typed while the console is still starting belong to the table, not the hidden filter.
+    AUTO_FOCUS = "KeysTable"
     BINDINGS = [
         Binding("a", "add", "Add"),
         Binding("/", "filter", "Filter"),
