@@ -13,7 +13,9 @@ from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.help import HelpScreen
 from keyconsole.tui.screens.key_form import KeyFormScreen
 from keyconsole.tui.screens.reveal import RevealKeyScreen
+from keyconsole.tui.screens.scopes import ScopesScreen
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
+from keyconsole.tui.widgets.key_bar import KeyBar
 from tests.tui_helpers import row_of, table_lines
 
 SIZE = (80, 24)
@@ -255,6 +257,27 @@ async def test_help_lists_every_binding(ks: KeyStore) -> None:
             assert expected in text
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_the_key_bar_follows_the_focus_and_a_click_presses_a_key(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        bar = app.keys_screen.query_one(KeyBar)
+
+        def drawn() -> str:
+            return bar.render_line(0).text
+
+        shown = drawn()
+        assert " a Add " in shown and " s Scopes " in shown and " q Quit " in shown
+        await pilot.press("slash")
+        await pilot.pause()
+        assert " a Add " not in drawn(), "while the filter takes letters, letters are not keys"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert drawn() == shown
+        await pilot.click(KeyBar, offset=(shown.index(" s Scopes ") + 2, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, ScopesScreen)
 
 
 async def test_scopes_screen_adds_and_removes_scopes(ks: KeyStore) -> None:

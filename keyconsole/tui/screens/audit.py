@@ -11,10 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Label
+from textual.widgets import DataTable, Input, Label
 
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.display import printable, when
+from keyconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
@@ -38,7 +39,7 @@ class AuditScreen(Screen[None]):
         yield Input(placeholder="key name or id, enter to filter", id="audit-filter", classes="filter")
         table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row")
         yield table
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

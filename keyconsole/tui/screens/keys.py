@@ -12,7 +12,7 @@ from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from keyconsole.errors import KeyconsoleError
@@ -20,6 +20,7 @@ from keyconsole.service.display import printable
 from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
 from keyconsole.tui import screens
+from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.key_rows import PAGE, KeyRows, is_whole_answer
 from keyconsole.tui.widgets.keys_table import KeysTable
 
@@ -72,7 +73,7 @@ class KeysScreen(Screen[None]):
         yield Input(placeholder="filter by name, key id or scope (escape clears)", id="filter", classes="filter")
         yield Static("", id="empty-hint", classes="hint")
         yield KeysTable(self._rows, id="keys")
-        yield Footer(show_command_palette=False)
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False

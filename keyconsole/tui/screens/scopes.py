@@ -9,13 +9,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Label
+from textual.widgets import DataTable, Label
 
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.display import printable
 from keyconsole.service.records import ScopeInfo
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.scope_form import ScopeFormScreen
+from keyconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
@@ -39,7 +40,7 @@ class ScopesScreen(Screen[None]):
         yield Label("", id="scopes-hint", classes="hint")
         table: DataTable[Text] = DataTable(id="scopes-table", cursor_type="row", zebra_stripes=False)
         yield table
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
