@@ -13,7 +13,6 @@ from textual.screen import Screen
 
 from keyconsole.service.preview import KeysPreview, preview_keys
 from keyconsole.tui import screens
-from keyconsole.tui.clipboard import LocalClipboardWiper, clear_after_seconds
 from keyconsole.tui.screens.keys import KeysScreen
 from keyconsole.tui.store_opening import StoreOpening
 from keyconsole.tui.widgets.key_rows import PAGE
@@ -21,6 +20,7 @@ from keyconsole.tui.widgets.keys_table import KeysTable
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
+    from keyconsole.tui.clipboard import LocalClipboardWiper
 
 POLL_SECONDS = 3.0
 
@@ -43,7 +43,16 @@ class KeyConsoleApp(App[None]):
         self._opening = opening
         self._preview = preview
         self._poll_seconds = poll_seconds
-        self.clipboard_wiper = LocalClipboardWiper(clear_after_seconds())
+        self._clipboard_wiper: LocalClipboardWiper | None = None
+
+    @property
+    def clipboard_wiper(self) -> LocalClipboardWiper:
+        # Made at the first copy: a session that copies nothing never loads pyperclip.
+        if self._clipboard_wiper is None:
+            from keyconsole.tui.clipboard import LocalClipboardWiper, clear_after_seconds
+
+            self._clipboard_wiper = LocalClipboardWiper(clear_after_seconds())
+        return self._clipboard_wiper
 
     @property
     def store_error(self) -> BaseException | None:
@@ -54,7 +63,8 @@ class KeyConsoleApp(App[None]):
         self.push_screen(KeysScreen(self._opening, self._poll_seconds, self._preview))
 
     def on_unmount(self) -> None:
-        self.clipboard_wiper.wipe_all()
+        if self._clipboard_wiper is not None:
+            self._clipboard_wiper.wipe_all()
         self._opening.close()
 
     @property
