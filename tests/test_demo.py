@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 from keyconsole import KeyStore, tokens
 from keyconsole.errors import Conflict
 from keyconsole.models import ApiKey
+from keyconsole.store import name_index
 from keyconsole.service.demo import BATCH, DEMO_SCOPES
 from keyconsole.service.key_query import KeyQuery
 
@@ -43,6 +44,8 @@ def test_seeded_keys_look_real_and_read_back_like_any_key(store_url: str) -> Non
         with store.store.engine.connect() as conn:
             indexes = {index["name"] for index in inspect(conn).get_indexes("api_keys")}
         assert {index.name for index in ApiKey.__table__.indexes} <= indexes
+        with store.store.engine.connect() as conn:
+            assert name_index.exists(conn), "the name index, suspended for the load, is back"
 
         # A second seed keeps names unique; the audit has one event per seed.
         store.seed_demo(10)

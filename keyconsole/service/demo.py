@@ -71,6 +71,7 @@ def seed(
             # Numbered after the demo keys already there, so names stay unique across seeds.
             _insert_keys(session, range(existing + 1, existing + 1 + count), scope_ids, now, progress)
         audit_log.record(session, at=now, actor=actor, action="demo.seed", details={"keys": count})
+    store.refresh_statistics()
     return count
 
 

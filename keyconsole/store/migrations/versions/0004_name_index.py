@@ -16,6 +16,6 @@ depends_on = None
 
 def upgrade() -> None:
     connection = op.get_bind()
-    # PostgreSQL keeps the LIKE scan; a SQLite without FTS5 trigrams too (create says so).
+    # PostgreSQL gets its own in revision 0005; a SQLite without FTS5 trigrams keeps the scan.
     if connection.dialect.name == "sqlite":
         name_index.create(connection)
