@@ -1,10 +1,13 @@
 """The keys table at scale: ready time, filter keystroke, End, and peak memory.
 
     make bench-console           (or: .venv/bin/python benchmarks/console.py [--sizes 10,10000,...])
+    .venv/bin/python benchmarks/console.py --postgres      (the same on PostgreSQL)
 
-Seeds a SQLite store per size with `keyconsole demo seed`, then runs the real app headless
-(Textual's run_test) in a fresh process per size (benchmarks/console_probe.py), so peak
-memory is the whole process's. Compares against an empty Textual app's start-up.
+Seeds a store per size with `keyconsole demo seed` (a SQLite file, or with --postgres a
+database on a throwaway PostgreSQL server started as the tests start theirs), then runs
+the real app headless (Textual's run_test) in a fresh process per size
+(benchmarks/console_probe.py), so peak memory is the whole process's. Compares against an
+empty Textual app's start-up.
 """
 
 from __future__ import annotations
@@ -15,9 +18,12 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
 
 
 def probe(target: str, runs: int) -> dict[str, float]:
@@ -33,6 +39,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="10,10000,100000,1000000")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--postgres", action="store_true", help="on PostgreSQL instead of SQLite")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     empty = probe("--empty", args.runs)
@@ -40,9 +47,9 @@ def main() -> None:
     print(f"{'keys':>10}  {'ready s':>8}  {'vs 10':>6}  {'vs empty':>8}  {'filter ms':>9}  {'rare ms':>7}"
           f"  {'count ms':>8}  {'End ms':>7}  {'peak MB':>7}")
     baseline = None
-    with tempfile.TemporaryDirectory(prefix="kc-console-") as tmp:
+    with new_stores(args.postgres) as new_store:
         for size in sizes:
-            db = str(Path(tmp) / f"keys-{size}.db")
+            db = new_store(size)
             subprocess.run([sys.executable, "-m", "keyconsole", "demo", "seed", "--keys", str(size), "--db", db],
                            check=True, capture_output=True)
             figures = probe(db, args.runs)
@@ -55,6 +62,23 @@ def main() -> None:
     print("common filter's full count (made in the background); End: to the last key under the cursor.")
     print("targets: ready at 1M within 1.2x of 10 keys; filter < 100 ms; End at once; peak < 120 MB;"
           " ready within 1.5x of an empty app")
+
+
+@contextmanager
+def new_stores(postgres: bool) -> Iterator[Callable[[int], str]]:
+    """A factory of empty stores (their --db), cleaned up afterwards."""
+    if not postgres:
+        with tempfile.TemporaryDirectory(prefix="kc-console-") as tmp:
+            yield lambda size: str(Path(tmp) / f"keys-{size}.db")
+        return
+    from tests.pg_server import PostgresServer
+
+    server = PostgresServer()
+    server.start()
+    try:
+        yield lambda _size: server.new_database()
+    finally:
+        server.destroy()
 
 
 if __name__ == "__main__":

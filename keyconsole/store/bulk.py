@@ -1,10 +1,11 @@
-"""Bulk inserts that hand rows straight to the driver's executemany.
+"""Bulk inserts that hand rows straight to the driver: executemany, or COPY on PostgreSQL.
 
 SQLAlchemy's Core executemany runs every value through its type's bind processing on the
 way in (for keyconsole's UTC datetimes, a TypeDecorator and then SQLite's string format);
 profiling `demo seed` showed that step costing more than SQLite's own inserting. Here each
 column's processor runs once per distinct value (bulk rows repeat values heavily), and the
-driver gets plain tuples or dicts.
+driver gets plain tuples or dicts. PostgreSQL takes the rows through COPY, its own bulk
+path: an executemany there still sends every row as a statement of its own.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ class BulkInsert:
         # A positional paramstyle (SQLite's qmark) wants tuples in the compiled order.
         self._positions = [self._columns.index(name) for name in order] if order != self._columns else None
         self._named = not compiled.positional
+        quote = dialect.identifier_preparer.quote
+        self._copy_sql = (
+            f"COPY {quote(table.name)} ({', '.join(quote(name) for name in self._columns)}) FROM STDIN"
+            if dialect.name == "postgresql"
+            else None
+        )
         self._converters = [
             (index, _memoized(process))
             for index, name in enumerate(self._columns)
@@ -42,11 +49,20 @@ class BulkInsert:
     def run(self, rows: Sequence[Sequence[Any]]) -> None:
         """Insert ``rows``, each a sequence of Python values in the order of ``columns``."""
         params: list[Any] = [self._convert(row) for row in rows] if self._converters else [tuple(row) for row in rows]
+        if self._copy_sql is not None:
+            self._copy(params)
+            return
         if self._named:
             params = [dict(zip(self._columns, row, strict=True)) for row in params]
         elif self._positions is not None:
             params = [tuple(row[i] for i in self._positions) for row in params]
         self._session.connection().exec_driver_sql(self._sql, params)
+
+    def _copy(self, rows: list[tuple[Any, ...]]) -> None:
+        driver = self._session.connection().connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(self._copy_sql) as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def _convert(self, row: Sequence[Any]) -> tuple[Any, ...]:
         values = list(row)

@@ -113,8 +113,11 @@ class KeysTable(ScrollView, can_focus=True):
 
     def _load(self, around: int | None = None) -> None:
         first, last = self._visible_range()
-        if around is not None:
-            first, last = min(first, around), max(last, around)
+        if around is not None and not first <= around <= last:
+            # The cursor jumped (End, Home): read the screen it lands on, not every row
+            # between there and here, which near a million keys meant a huge OFFSET.
+            height = last - first
+            first, last = max(0, around - height), around + height
         try:
             self.rows.fetch(first, last)
         except Exception as error:  # noqa: BLE001 - shown by the screen, never a crash
