@@ -46,6 +46,8 @@ def test_seeded_keys_look_real_and_read_back_like_any_key(store_url: str) -> Non
         assert {index.name for index in ApiKey.__table__.indexes} <= indexes
         with store.store.engine.connect() as conn:
             assert name_index.exists(conn), "the name index, suspended for the load, is back"
+            links = {tuple(fk["constrained_columns"]) for fk in inspect(conn).get_foreign_keys("key_scopes")}
+            assert links == {("key_id",), ("scope_id",)}, "the links' foreign keys, deferred for the load, are back"
 
         # A second seed keeps names unique; the audit has one event per seed.
         store.seed_demo(10)

@@ -22,7 +22,7 @@ from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.validation import fold_name
 from keyconsole.store import Store, name_index
-from keyconsole.store.bulk import BulkInsert, indexes_deferred
+from keyconsole.store.bulk import BulkInsert, foreign_keys_deferred, indexes_deferred
 
 DEMO_ACTOR = "keyconsole demo seed"
 DEMO_SCOPES = {
@@ -77,7 +77,11 @@ def seed(
 
 @contextmanager
 def _all_indexes_deferred(session: Session) -> Iterator[None]:
-    with indexes_deferred(session, ApiKey.__table__), name_index.suspended(session.connection()):
+    with (
+        indexes_deferred(session, ApiKey.__table__),
+        name_index.suspended(session.connection()),
+        foreign_keys_deferred(session, KeyScope.__table__),
+    ):
         yield
 
 
