@@ -10,9 +10,9 @@ from sqlalchemy import inspect
 from keyconsole import KeyStore, tokens
 from keyconsole.errors import Conflict
 from keyconsole.models import ApiKey
-from keyconsole.store import name_index
 from keyconsole.service.demo import BATCH, DEMO_SCOPES
 from keyconsole.service.key_query import KeyQuery
+from keyconsole.store import name_index
 
 
 def test_seeded_keys_look_real_and_read_back_like_any_key(store_url: str) -> None:

@@ -33,6 +33,7 @@ UNIQUE_SORTS = frozenset({"name", "id"})
 # and reading names in order until a page is full is faster.
 INDEXED_MATCHES_MAX = 2_000
 
+
 def key_info(key: ApiKey, now: datetime) -> KeyInfo:
     grace_until = key.previous_hash_until if key.previous_hash else None
     return records.key_info(key, tuple(scope.name for scope in key.scopes), grace_until, now)

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from keyconsole.tui.screens.key_form import FormResult
     from keyconsole.tui.store_opening import StoreOpening
 
+
 class KeysScreen(Screen[None]):
     # Keys typed while the console is still starting belong to the table, not the hidden filter.
     AUTO_FOCUS = "KeysTable"
