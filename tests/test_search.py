@@ -4,6 +4,10 @@ a key id (``kc_`` may be left out), or part of a scope name."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -67,3 +71,18 @@ def test_a_renamed_key_is_found_by_its_new_name_only(populated: KeyStore) -> Non
     assert populated.keys.list(KeyQuery(search="naïve")) == []
     assert [key.name for key in populated.keys.list(KeyQuery(search="quartz rel"))] == ["quartz relay"]
     assert [key.name for key in populated.keys.list(KeyQuery(search="STRASSE"))] == ["renamed Straße Sync"]
+
+
+def test_a_text_that_crashed_sqlites_trigram_index_is_answered(sqlite_url: str) -> None:
+    """SQLite 3.40's FTS5 killed the process on this LIKE pattern (found by the property
+    above); the filter now scans for it. In a process of its own, since a crash is fatal."""
+    with KeyStore(sqlite_url, actor="t") as ks:
+        ks.scopes.add("users:read")
+        ks.keys.create("api gateway", ["users:read"])
+        ks.keys.create("😀%äú¡u proxy", ["users:read"])
+    listed = subprocess.run(
+        [sys.executable, "-m", "keyconsole", "keys", "list", "--json", "--search", "😀%äú¡u", "--db", sqlite_url],
+        capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert listed.returncode == 0, listed.stderr
+    assert [key["name"] for key in json.loads(listed.stdout)] == ["😀%äú¡u proxy"]
