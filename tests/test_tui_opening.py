@@ -6,6 +6,7 @@ and after its store has opened.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -26,11 +27,22 @@ from tests.tui_helpers import row_of, table_lines
 SIZE = (80, 24)
 
 
+class ClosedWatchingStore(KeyStore):
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.closed = threading.Event()
+
+    def close(self) -> None:
+        super().close()
+        self.closed.set()
+
+
 class Gate:
     """Holds the store's opening until released."""
 
     def __init__(self, store_url: str, error: Exception | None = None) -> None:
         self.released = threading.Event()
+        self.opened: list[ClosedWatchingStore] = []
         self._store_url = store_url
         self._error = error
 
@@ -38,7 +50,8 @@ class Gate:
         assert self.released.wait(30), "the test never released the opening"
         if self._error is not None:
             raise self._error
-        return KeyStore(self._store_url, actor="tester")
+        self.opened.append(ClosedWatchingStore(self._store_url, actor="tester"))
+        return self.opened[-1]
 
     def app(self, *, poll_seconds: float = 3.0) -> KeyConsoleApp:
         preview = preview_keys(self._store_url, PAGE)
@@ -118,6 +131,24 @@ async def test_a_store_that_fails_to_open_ends_the_console_with_its_error(ks: Ke
         await pilot.pause(0.5)
     assert app.return_code == 1
     assert app.store_error is failure
+
+
+async def test_quitting_while_the_store_opens_does_not_wait_and_the_store_is_closed_after(
+    ks: KeyStore, store_url: str
+) -> None:
+    ks.keys.create("svc", ["users:read"])
+    gate = Gate(store_url)
+    app = gate.app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("q")
+    assert not gate.opened, "the app ended before its store opened"
+    gate.released.set()
+    for _ in range(100):
+        if gate.opened:
+            break
+        await asyncio.sleep(0.05)
+    assert gate.opened[0].closed.wait(10), "the store that opened after the app ended was left open"
 
 
 def test_the_console_is_drawn_before_sqlalchemy_is_imported(sqlite_url: str) -> None:

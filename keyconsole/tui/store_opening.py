@@ -21,7 +21,9 @@ class StoreOpening:
         self._open_store = open_store
         self._owned = owned
         self._future: Future[KeyStore] = Future()
-        self._thread: threading.Thread | None = None
+        # Whether close() came first: then the opening thread closes the store it opens.
+        self._closed = False
+        self._lock = threading.Lock()
 
     @classmethod
     def opened(cls, store: KeyStore, *, owned: bool = False) -> StoreOpening:
@@ -53,13 +55,18 @@ class StoreOpening:
 
         def run() -> None:
             try:
-                self._future.set_result(self._open_store())
+                store = self._open_store()
             except BaseException as error:  # noqa: BLE001 - handed to whoever asks for the store
                 self._future.set_exception(error)
+            else:
+                with self._lock:
+                    self._future.set_result(store)
+                    abandoned = self._closed
+                if abandoned and self._owned:
+                    store.close()
             when_done()
 
-        self._thread = threading.Thread(target=run, name="keyconsole-open-store", daemon=True)
-        self._thread.start()
+        threading.Thread(target=run, name="keyconsole-open-store", daemon=True).start()
 
     def store(self) -> KeyStore:
         """The store, waiting for it if it is still opening; raises what the opening raised."""
@@ -70,8 +77,10 @@ class StoreOpening:
         return self._future.exception() if self._future.done() else None
 
     def close(self) -> None:
-        """Close an owned store, waiting for an opening still under way."""
-        if self._thread is not None:
-            self._thread.join()
-        if self._owned and self.is_open:
+        """Close an owned store; one still opening is closed as soon as it opens. Never waits:
+        quitting must not hang on a store that is slow to answer."""
+        with self._lock:
+            self._closed = True
+            opened = self.is_open
+        if opened and self._owned:
             self.store().close()
