@@ -29,8 +29,8 @@ SORT_COLUMNS = {
     "created": ApiKey.created_at,
 }
 UNIQUE_SORTS = frozenset({"name", "id"})
-# Up to this many name matches a filter reads them from the name index and sorts them; more,
-# and reading names in order until a page is full is faster.
+# On SQLite, up to this many name matches a filter reads them from the name index and sorts
+# them; more, and reading names in order until a page is full is faster.
 INDEXED_MATCHES_MAX = 2_000
 
 

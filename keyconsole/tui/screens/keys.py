@@ -79,7 +79,6 @@ class KeysScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         self.query_one("#banner").display = False
-        self.query_one(KeysTable).focus()
         if self._preview is None:
             self._store_ready()
             return
@@ -97,6 +96,8 @@ class KeysScreen(Screen[None]):
             # The command line reports it (cli/main.py), as it would have without the preview.
             self.app.exit(return_code=1)
             return
+        # The page is read again, with the store's change marker: a change made since the
+        # preview's read would otherwise go unseen until the next one.
         self._store_ready()
 
     def _store_ready(self) -> None:
