@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint-imports bench-verify bench-console clean
+.PHONY: run test lint-imports system-packages bench-verify bench-console clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,10 @@ run: $(STAMP)
 lint-imports: $(STAMP)
 	$(BIN)/lint-imports
 
-test: lint-imports
+system-packages:
+	bash scripts/system-packages.sh
+
+test: lint-imports system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench-verify: $(STAMP)

@@ -10,6 +10,7 @@ import pytest
 
 from keyconsole import KeyStore
 from tests.pg_server import PostgresServer
+from tests.pgbouncer_server import PgBouncer, pgbouncer_binary
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -24,6 +25,19 @@ def pg_server() -> Iterator[PostgresServer]:
     server.start()
     yield server
     server.destroy()
+
+
+@pytest.fixture(scope="session")
+def pgbouncer(pg_server: PostgresServer) -> Iterator[PgBouncer]:
+    """PgBouncer in transaction pooling mode in front of the run's PostgreSQL server."""
+    if pgbouncer_binary() is None:
+        if os.environ.get("KEYCONSOLE_REQUIRE_POSTGRES"):
+            pytest.fail("PgBouncer is required here but not installed (make system-packages)")
+        pytest.skip("PgBouncer is not installed (make system-packages installs it as root)")
+    bouncer = PgBouncer(pg_server)
+    bouncer.start()
+    yield bouncer
+    bouncer.stop()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -23,7 +23,7 @@ def _free_port() -> int:
 
 class PostgresServer:
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.root = Path(tempfile.mkdtemp(prefix="keyconsole-pg-"))
         self.data = self.root / "data"
         self.socket_dir = self.root / "sock"

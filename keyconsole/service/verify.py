@@ -15,6 +15,7 @@ from typing import NamedTuple
 from keyconsole import tokens
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.hash_cache import HashCheckCache, Verdict
+from keyconsole.store import fork_safety
 from keyconsole.store.key_lookup import KeyLookup, KeyState
 
 # Enum member lookups cost a fraction of a microsecond each on Python 3.11; the hot path
@@ -58,6 +59,11 @@ class Verifier:
         self._lookup = lookup
         self._hash_checks = HashCheckCache()
         self._last_used_written: dict[int, float] = {}
+        self.after_fork_in_child()
+        fork_safety.register(self)
+
+    def after_fork_in_child(self) -> None:
+        # A lock another thread held at the fork stays held forever in the child.
         self._last_used_lock = threading.Lock()
 
     def verify(self, presented: object, required: Iterable[str] = ()) -> VerifyResult:

@@ -3,7 +3,7 @@ driver's failures into errors a user can read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from typing import Any
@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from keyconsole.errors import Conflict, StaleEdit, StoreUnavailable
-from keyconsole.store import name_index
+from keyconsole.store import fork_safety, name_index
+from keyconsole.store.drivers import postgres_connector, sqlite_connector
 from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
 from keyconsole.store.key_lookup import KeyLookup
 from keyconsole.store.location import StoreLocation, resolve
@@ -40,6 +41,7 @@ class Store:
         self._writers = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
         )
+        fork_safety.register(self)
 
     @property
     def display_name(self) -> str:
@@ -93,21 +95,28 @@ class Store:
         return f"cannot use the store {self.display_name}: {reason}"
 
     def key_lookup(self) -> KeyLookup:
-        """The verify hot path's reader, on autocommit connections from this store's pool."""
+        """The verify hot path's reader, on connections of its own (store/connection_pool.py)."""
         dialect = self.engine.dialect
         return KeyLookup(
-            self._autocommit_connection,
+            self._lookup_connector(),
             dialect=dialect.name,
             display_name=self.display_name,
             driver_error=dialect.dbapi.Error,  # type: ignore[union-attr]
         )
 
-    def _autocommit_connection(self) -> Any:
-        connection = self.engine.raw_connection()
-        # sqlite3 is already in autocommit (store/engine.py); psycopg must be told.
-        if self.dialect == "postgresql":
-            connection.driver_connection.autocommit = True  # type: ignore[union-attr]
-        return connection
+    def _lookup_connector(self) -> Callable[[], Any]:
+        location = self.location
+        if not location.is_sqlite:
+            conninfo = location.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            return postgres_connector(conninfo, location.prepare_threshold)
+        if location.sqlite_path is not None:
+            return sqlite_connector(location.sqlite_path)
+        # An in-memory database exists only on the engine's own connection.
+        return self.engine.raw_connection
+
+    def after_fork_in_child(self) -> None:
+        # The parent's pooled connections are left to it; the child opens its own.
+        self.engine.dispose(close=False)
 
     def dispose(self) -> None:
         self.engine.dispose()

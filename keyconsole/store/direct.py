@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from keyconsole.store.key_lookup import SQLITE_BUSY_TIMEOUT_MS, KeyLookup
+from keyconsole.store.drivers import postgres_connector, split_prepare_threshold, sqlite_connector
+from keyconsole.store.key_lookup import KeyLookup
 from keyconsole.store.migrations import HEAD, VERSION_TABLE
 from keyconsole.store.paths import ENV_VAR, default_path
 
@@ -71,23 +72,16 @@ def open_lookup(db: str | None) -> KeyLookup | None:
 def _sqlite(path: Path) -> DirectStore | None:
     if not path.is_file():
         return None
-
-    def connect() -> sqlite3.Connection:
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        return connection
-
     # As SQLAlchemy renders the URL (store/location.py), so the console's header is the same
     # before and after the store opens.
-    return _checked(connect, "sqlite", f"sqlite:///{path}", sqlite3.Error)
+    return _checked(sqlite_connector(path), "sqlite", f"sqlite:///{path}", sqlite3.Error)
 
 
-def _postgres(conninfo: str) -> DirectStore | None:
+def _postgres(url: str) -> DirectStore | None:
     import psycopg
 
-    def connect() -> Any:
-        return psycopg.connect(conninfo, autocommit=True, connect_timeout=5, application_name="keyconsole")
-
+    conninfo, prepare_threshold = split_prepare_threshold(url)
+    connect = postgres_connector(conninfo, prepare_threshold)
     return _checked(connect, "postgresql", _without_password(conninfo), psycopg.Error)
 
 

@@ -10,12 +10,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from keyconsole.errors import StoreUnavailable
+from keyconsole.store.drivers import BUSY_TIMEOUT_S, SQLITE_BUSY_TIMEOUT_MS, postgres_connect_args
 from keyconsole.store.location import StoreLocation
 
-# Readers and writers wait for each other this long before giving up: long enough that
-# several admins and verifiers never see "database is locked", short enough to report a
-# store that is truly wedged.
-BUSY_TIMEOUT_S = 30
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Marks a transaction that will write: on SQLite it must take the write lock up front.
 WRITE_OPTION = "keyconsole_write"
@@ -28,7 +25,7 @@ def make_engine(location: StoreLocation) -> Engine:
         return create_engine(
             location.url,
             pool_pre_ping=True,
-            connect_args={"connect_timeout": 5, "application_name": "keyconsole"},
+            connect_args=postgres_connect_args(location.prepare_threshold),
         )
     except ModuleNotFoundError:
         raise StoreUnavailable(
@@ -81,7 +78,7 @@ def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: 
     # so writers can take the lock with BEGIN IMMEDIATE instead of failing on upgrade.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_S * 1000}")
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.close()
 

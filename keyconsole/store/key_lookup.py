@@ -9,19 +9,21 @@ below SQLAlchemy's execution layer; every other query in keyconsole goes through
 This module imports no SQLAlchemy: `keyconsole verify` as a process can run it on a
 connection opened directly (store/direct.py), without paying for SQLAlchemy's import.
 
-Each thread keeps its own connection in autocommit mode: every lookup sees the latest
-committed row (no transaction holds an old snapshot) and nothing is left idle in a
-transaction on the server.
+Connections come from the hot path's own pool (store/connection_pool.py), shared by any
+number of threads, and run in autocommit mode: every lookup sees the latest committed row
+(no transaction holds an old snapshot) and nothing is left idle in a transaction on the
+server.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from keyconsole.errors import StoreUnavailable
+from keyconsole.store.connection_pool import ConnectionPool
+from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
@@ -37,7 +39,6 @@ _PARAM = {"sqlite": "?", "postgresql": "%s"}
 # How long "last used" may wait for SQLite's write lock before it is skipped: a verifier
 # must keep answering while an admin holds the lock.
 TOUCH_BUSY_TIMEOUT_MS = 100
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
 class KeyState(NamedTuple):
@@ -80,22 +81,15 @@ class KeyLookup:
         display_name: str,
         driver_error: type[Exception],
     ) -> None:
-        self._connect = connect
+        self._pool = ConnectionPool(connect, display_name=display_name)
         self._dialect = dialect
         self._display_name = display_name
         self._driver_error = driver_error
         self._sql = _LOOKUP.format(aggregate=_AGGREGATE[dialect], param=_PARAM[dialect])
         self._touch_sql = _TOUCH.format(param=_PARAM[dialect])
-        self._local = threading.local()
 
     def find(self, public_id: str) -> KeyState | None:
-        try:
-            cursor = getattr(self._local, "cursor", None) or self._open_cursor()
-            cursor.execute(self._sql, (public_id,))
-            row = cursor.fetchone()
-        except self._driver_error as error:
-            self._drop()
-            raise StoreUnavailable(f"cannot use the store {self._display_name}: {error}".splitlines()[0]) from None
+        row = self._fetch_row(public_id)
         if row is None:
             return None
         key_id, active, expires_at, secret_hash, previous_hash, previous_until, scope_names = row
@@ -113,7 +107,11 @@ class KeyLookup:
         """Record that the key was used; False when the store could not take the write."""
         sqlite = self._dialect == "sqlite"
         try:
-            cursor = getattr(self._local, "cursor", None) or self._open_cursor()
+            item = self._pool.take()
+        except (self._driver_error, StoreUnavailable):
+            return False
+        try:
+            cursor = item.cursor
             if sqlite:
                 cursor.execute(f"PRAGMA busy_timeout = {TOUCH_BUSY_TIMEOUT_MS}")
             try:
@@ -123,35 +121,46 @@ class KeyLookup:
                     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         except self._driver_error:
             # "Last used" is a convenience: a read-only or busy store must not fail a valid key.
+            self._pool.discard(item)
             return False
+        except BaseException:
+            self._pool.discard(item)
+            raise
+        self._pool.give_back(item)
         return True
 
     def close(self) -> None:
-        """Close this thread's connection."""
-        connection = getattr(self._local, "connection", None)
-        self._local.cursor = self._local.connection = None
-        if connection is not None:
-            connection.close()
+        """Close the idle connections (a connection in use closes when it comes back)."""
+        self._pool.close()
 
     def adopt(self, connection: Any) -> None:
-        """Use an open connection (in autocommit, from ``connect``) for this thread."""
-        self._local.connection = connection
-        self._local.cursor = connection.cursor()
+        """Serve lookups on an open connection (in autocommit, from ``connect``) too."""
+        self._pool.adopt(connection)
 
-    def _open_cursor(self) -> Any:
-        self.adopt(self._connect())
-        return self._local.cursor
+    def _fetch_row(self, public_id: str) -> tuple[Any, ...] | None:
+        for attempt in range(2):
+            try:
+                item = self._pool.take()
+            except self._driver_error as error:
+                raise self._unavailable(error) from None
+            try:
+                item.cursor.execute(self._sql, (public_id,))
+                row = item.cursor.fetchone()
+            except self._driver_error as error:
+                self._pool.discard(item)
+                if item.fresh or attempt:
+                    raise self._unavailable(error) from None
+                # A connection that served before failed: the server restarted or failed
+                # over, and the other idle connections went with it. A new one decides.
+                self._pool.discard_idle()
+                continue
+            except BaseException:
+                # Interrupted mid-query: the connection's state is unknown.
+                self._pool.discard(item)
+                raise
+            self._pool.give_back(item)
+            return row
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
-    def _drop(self) -> None:
-        connection = getattr(self._local, "connection", None)
-        self._local.cursor = self._local.connection = None
-        if connection is None:
-            return
-        try:
-            # A pooled connection is invalidated so the pool never hands it out again.
-            if hasattr(connection, "invalidate"):
-                connection.invalidate()
-            else:
-                connection.close()
-        except Exception:  # noqa: BLE001 - the connection is already broken
-            pass
+    def _unavailable(self, error: Exception) -> StoreUnavailable:
+        return StoreUnavailable(f"cannot use the store {self._display_name}: {error}".splitlines()[0])

@@ -10,6 +10,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from keyconsole.errors import InvalidStoreURL
+from keyconsole.store.drivers import DEFAULT_PREPARE_THRESHOLD, split_prepare_threshold
 from keyconsole.store.paths import ENV_VAR, default_path
 
 __all__ = ["ENV_VAR", "StoreLocation", "default_path", "parse", "resolve"]
@@ -20,6 +21,8 @@ class StoreLocation:
     url: URL
     # Only the default folder is ours to create; a folder named in --db must already exist.
     is_default: bool
+    # psycopg's, from the URL's keyconsole option (store/drivers.py); not part of ``url``.
+    prepare_threshold: int | None = DEFAULT_PREPARE_THRESHOLD
 
     @property
     def is_sqlite(self) -> bool:
@@ -41,7 +44,8 @@ def resolve(db: str | None = None) -> StoreLocation:
     text = db if db is not None else (os.environ.get(ENV_VAR) or None)
     if text is None:
         return StoreLocation(URL.create("sqlite", database=str(default_path())), is_default=True)
-    return StoreLocation(parse(text), is_default=False)
+    text, prepare_threshold = split_prepare_threshold(text.strip())
+    return StoreLocation(parse(text), is_default=False, prepare_threshold=prepare_threshold)
 
 
 def parse(text: str) -> URL:

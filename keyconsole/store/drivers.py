@@ -1,0 +1,79 @@
+"""How keyconsole connects with each driver: one set-up for the SQLAlchemy engine, the
+verify hot path and the direct reads (store/direct.py). Imports no SQLAlchemy.
+
+The store URL may carry one keyconsole option for PostgreSQL, ``prepare_threshold``:
+psycopg prepares a statement on the server after it ran 5 times on a connection, and a
+pooler in transaction mode (PgBouncer before 1.21, or later without
+``max_prepared_statements``) hands the next transaction another server connection, where
+that statement does not exist ("prepared statement "_pg3_0" does not exist").
+``?prepare_threshold=none`` turns preparing off; a number sets psycopg's threshold.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from keyconsole.errors import InvalidStoreURL
+
+PREPARE_THRESHOLD_OPTION = "prepare_threshold"
+# psycopg's own default.
+DEFAULT_PREPARE_THRESHOLD: int | None = 5
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {"connect_timeout": 5, "application_name": "keyconsole"}
+# SQLite readers and writers wait for each other this long before giving up: long enough
+# that several admins and verifiers never see "database is locked", short enough to report a
+# store that is truly wedged.
+BUSY_TIMEOUT_S = 30
+SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_S * 1000
+
+
+def split_prepare_threshold(url: str) -> tuple[str, int | None]:
+    """The URL without keyconsole's option, and the threshold it asks for."""
+    if "://" not in url or PREPARE_THRESHOLD_OPTION not in url:
+        return url, DEFAULT_PREPARE_THRESHOLD
+    parts = urlsplit(url)
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    values = [value for name, value in pairs if name == PREPARE_THRESHOLD_OPTION]
+    if not values:
+        return url, DEFAULT_PREPARE_THRESHOLD
+    if len(values) > 1 or not parts.scheme.startswith("postgres"):
+        raise InvalidStoreURL(f"{PREPARE_THRESHOLD_OPTION} is an option for a PostgreSQL URL, given once")
+    rest = urlencode([(name, value) for name, value in pairs if name != PREPARE_THRESHOLD_OPTION])
+    return parts._replace(query=rest).geturl(), _parse_prepare_threshold(values[0])
+
+
+def _parse_prepare_threshold(text: str) -> int | None:
+    value = text.strip().lower()
+    if value in ("none", "off", "never"):
+        return None
+    if value.isdigit():
+        return int(value)
+    raise InvalidStoreURL(f"{PREPARE_THRESHOLD_OPTION} must be 'none' or a whole number, not {text!r}")
+
+
+def postgres_connect_args(prepare_threshold: int | None) -> dict[str, Any]:
+    return {**POSTGRES_CONNECT_ARGS, "prepare_threshold": prepare_threshold}
+
+
+def sqlite_connector(path: Path) -> Callable[[], sqlite3.Connection]:
+    """Autocommit connections to a SQLite file, usable from any thread."""
+
+    def connect() -> sqlite3.Connection:
+        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        return connection
+
+    return connect
+
+
+def postgres_connector(conninfo: str, prepare_threshold: int | None) -> Callable[[], Any]:
+    """Autocommit psycopg connections; ``conninfo`` is a libpq URI or key=value string."""
+    import psycopg
+
+    def connect() -> Any:
+        return psycopg.connect(conninfo, autocommit=True, **postgres_connect_args(prepare_threshold))
+
+    return connect
