@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint-imports system-packages bench-verify bench-console clean
+.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-console clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: lint-imports system-packages
 
 bench-verify: $(STAMP)
 	$(BIN)/python benchmarks/verify.py
+
+bench-deployments: $(STAMP) system-packages
+	$(BIN)/python benchmarks/deployments.py
 
 bench-console: $(STAMP)
 	$(BIN)/python benchmarks/console.py

@@ -107,6 +107,23 @@ def test_a_verifying_process_fails_closed_while_postgres_is_down_and_recovers(ow
         verifier.communicate(timeout=30)
 
 
+@pytest.mark.postgres
+def test_verification_carries_on_over_a_postgres_restart_without_a_failed_call(own_server: PostgresServer) -> None:
+    """A failover or restart breaks every pooled connection; the first call after it
+    finds out on one of them and answers from a new one."""
+    with KeyStore(own_server.new_database(), actor="t") as store:
+        store.scopes.add("users:read")
+        key = store.keys.create("svc", ["users:read"]).key
+        threads = [threading.Thread(target=store.verify, args=(key,)) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        own_server.stop()
+        own_server.start_server()
+        assert [store.verify(key).reason for _ in range(3)] == ["ok"] * 3
+
+
 def test_admins_wait_for_a_long_sqlite_writer_instead_of_failing(sqlite_url: str) -> None:
     with KeyStore(sqlite_url, actor="t") as store:
         store.scopes.add("users:read")

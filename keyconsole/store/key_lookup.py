@@ -89,7 +89,24 @@ class KeyLookup:
         self._touch_sql = _TOUCH.format(param=_PARAM[dialect])
 
     def find(self, public_id: str) -> KeyState | None:
-        row = self._fetch_row(public_id)
+        try:
+            item = self._pool.take()
+        except self._driver_error as error:
+            raise self._unavailable(error) from None
+        try:
+            item.cursor.execute(self._sql, (public_id,))
+            row = item.cursor.fetchone()
+        except self._driver_error as error:
+            self._pool.discard(item)
+            if item.fresh:
+                raise self._unavailable(error) from None
+            row = self._fetch_on_a_new_connection(public_id)
+        except BaseException:
+            # Interrupted mid-query: the connection's state is unknown.
+            self._pool.discard(item)
+            raise
+        else:
+            self._pool.give_back(item)
         if row is None:
             return None
         key_id, active, expires_at, secret_hash, previous_hash, previous_until, scope_names = row
@@ -102,6 +119,25 @@ class KeyLookup:
             None if previous_until is None else utc_moment(previous_until),
             tuple(sorted(scope_names.split(" "))) if scope_names else (),
         )
+
+    def _fetch_on_a_new_connection(self, public_id: str) -> tuple[Any, ...] | None:
+        # A connection that served before failed: the server restarted or failed over, and
+        # the other idle connections went with it. One new connection decides.
+        self._pool.discard_idle()
+        try:
+            item = self._pool.take()
+        except self._driver_error as error:
+            raise self._unavailable(error) from None
+        try:
+            item.cursor.execute(self._sql, (public_id,))
+            row = item.cursor.fetchone()
+        except BaseException as error:
+            self._pool.discard(item)
+            if isinstance(error, self._driver_error):
+                raise self._unavailable(error) from None
+            raise
+        self._pool.give_back(item)
+        return row
 
     def touch(self, key_id: int, now: datetime) -> bool:
         """Record that the key was used; False when the store could not take the write."""
@@ -136,31 +172,6 @@ class KeyLookup:
     def adopt(self, connection: Any) -> None:
         """Serve lookups on an open connection (in autocommit, from ``connect``) too."""
         self._pool.adopt(connection)
-
-    def _fetch_row(self, public_id: str) -> tuple[Any, ...] | None:
-        for attempt in range(2):
-            try:
-                item = self._pool.take()
-            except self._driver_error as error:
-                raise self._unavailable(error) from None
-            try:
-                item.cursor.execute(self._sql, (public_id,))
-                row = item.cursor.fetchone()
-            except self._driver_error as error:
-                self._pool.discard(item)
-                if item.fresh or attempt:
-                    raise self._unavailable(error) from None
-                # A connection that served before failed: the server restarted or failed
-                # over, and the other idle connections went with it. A new one decides.
-                self._pool.discard_idle()
-                continue
-            except BaseException:
-                # Interrupted mid-query: the connection's state is unknown.
-                self._pool.discard(item)
-                raise
-            self._pool.give_back(item)
-            return row
-        raise AssertionError("unreachable: the second attempt returns or raises")
 
     def _unavailable(self, error: Exception) -> StoreUnavailable:
         return StoreUnavailable(f"cannot use the store {self._display_name}: {error}".splitlines()[0])
