@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from keyconsole import tokens
@@ -37,6 +37,8 @@ class VerifyResult(NamedTuple):
     reason: str
     key_id: str | None = None
     scopes: tuple[str, ...] = ()
+    # With "throttled": seconds until this key's secrets are checked again.
+    retry_after: float | None = None
 
     def __bool__(self) -> bool:
         return self.ok
@@ -45,7 +47,6 @@ class VerifyResult(NamedTuple):
 _MALFORMED = VerifyResult(False, "malformed")
 _UNKNOWN = VerifyResult(False, "unknown")
 _INVALID = VerifyResult(False, "invalid")
-_THROTTLED = VerifyResult(False, "throttled")
 
 
 class Verifier:
@@ -67,6 +68,19 @@ class Verifier:
         self._last_used_lock = threading.Lock()
 
     def verify(self, presented: object, required: Iterable[str] = ()) -> VerifyResult:
+        return self._verify(presented, required, self._hash_checks.check)  # type: ignore[return-value]
+
+    def verify_if_judged(self, presented: object, required: Iterable[str] = ()) -> VerifyResult | None:
+        """The verdict when it needs no argon2 run (this secret was judged before), else
+        None: an event loop answers the first kind inline and sends the rest to a thread."""
+        return self._verify(presented, required, self._hash_checks.known)
+
+    def close(self) -> None:
+        self._lookup.close()
+
+    def _verify(
+        self, presented: object, required: Iterable[str], check: Callable[[str, str], Verdict | None]
+    ) -> VerifyResult | None:
         parsed = tokens.parse(presented)
         if parsed is None:
             return _MALFORMED
@@ -75,11 +89,18 @@ class Verifier:
             return _UNKNOWN
         # The secret is checked before anything else about the key is revealed: someone who
         # knows only a public id learns nothing about its status.
-        verdict = self._hash_checks.check(key.secret_hash, parsed.secret)
-        if verdict is MISMATCH and key.previous_hash is not None:
-            verdict = self._previous_secret_verdict(parsed.secret, key)
+        checked = key.secret_hash
+        verdict = check(checked, parsed.secret)
+        if verdict is MISMATCH and key.previous_hash is not None and self._in_grace(key):
+            # A rotated key's old secret keeps working until its grace period ends.
+            checked = key.previous_hash
+            verdict = check(checked, parsed.secret)
         if verdict is not MATCH:
-            return _THROTTLED if verdict is THROTTLED else _INVALID
+            if verdict is None:
+                return None
+            if verdict is THROTTLED:
+                return VerifyResult(False, "throttled", retry_after=self._hash_checks.retry_after(checked))
+            return _INVALID
         if not key.active:
             return VerifyResult(False, "inactive", parsed.public_id, key.scopes)
         if key.expires_at is not None and key.expires_at <= self._now():
@@ -93,15 +114,9 @@ class Verifier:
             self._note_use(key.key_id)
         return VerifyResult(True, "ok", parsed.public_id, key.scopes)
 
-    def close(self) -> None:
-        self._lookup.close()
-
-    def _previous_secret_verdict(self, secret: str, key: KeyState) -> Verdict:
-        # A rotated key's old secret keeps working until its grace period ends.
+    def _in_grace(self, key: KeyState) -> bool:
         until = key.previous_hash_until
-        if key.previous_hash is None or until is None or until <= self._now():
-            return MISMATCH
-        return self._hash_checks.check(key.previous_hash, secret)
+        return until is not None and until > self._now()
 
     def _note_use(self, key_id: int) -> None:
         tick = time.monotonic()
