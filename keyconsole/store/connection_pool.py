@@ -27,14 +27,17 @@ DEFAULT_WAIT_S = 5.0
 
 
 class Pooled:
-    """A connection, its one cursor, and whether it has served a query yet."""
+    """A connection, its one cursor, whether it has served a query yet, and what its user
+    remembers of the data it read (valid as long as ``memo_version`` says)."""
 
-    __slots__ = ("connection", "cursor", "fresh")
+    __slots__ = ("connection", "cursor", "fresh", "memo", "memo_version")
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection
         self.cursor = connection.cursor()
         self.fresh = True
+        self.memo: dict[Any, Any] = {}
+        self.memo_version: Any = None
 
     def close(self) -> None:
         try:

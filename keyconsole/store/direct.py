@@ -28,18 +28,46 @@ _POSTGRES_URL = re.compile(r"(postgresql|postgres)(\+psycopg)?://(?P<rest>.+)")
 
 
 @dataclass(frozen=True)
-class DirectStore:
-    """A ready store's driver: ``connection`` is open (in autocommit), ``connect`` makes more."""
+class Driver:
+    """How to reach a store with its driver alone: ``connect`` opens an autocommit connection."""
 
     connect: Callable[[], Any]
-    connection: Any
     dialect: str
     display_name: str
     driver_error: type[Exception]
+    # The file, for a SQLite store.
+    sqlite_path: Path | None = None
+
+    def lookup(self) -> KeyLookup:
+        """A verify lookup that connects when it is first asked (and again after a failure)."""
+        return KeyLookup(
+            self.connect, dialect=self.dialect, display_name=self.display_name, driver_error=self.driver_error
+        )
 
 
-def open_direct(db: str | None) -> DirectStore | None:
-    """A direct connection to ``db`` (as ``--db`` takes it) if it is ready to use, or None."""
+@dataclass(frozen=True)
+class DirectStore:
+    """A ready store's driver and one open connection (in autocommit) to it."""
+
+    driver: Driver
+    connection: Any
+
+    @property
+    def driver_error(self) -> type[Exception]:
+        return self.driver.driver_error
+
+    @property
+    def display_name(self) -> str:
+        return self.driver.display_name
+
+    @property
+    def dialect(self) -> str:
+        return self.driver.dialect
+
+
+def find_driver(db: str | None) -> Driver | None:
+    """The driver for ``db`` (as ``--db`` takes it) when it names a SQLite file or a
+    PostgreSQL URL; None for anything the normal open must explain. Connects to nothing."""
     text = (db if db is not None else os.environ.get(ENV_VAR) or "").strip()
     try:
         if not text:
@@ -55,34 +83,76 @@ def open_direct(db: str | None) -> DirectStore | None:
     return None
 
 
+def schema_revision(connection: Any) -> str | None:
+    """The store's schema revision, or None where there is no keyconsole version table."""
+    try:
+        row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
+    except Exception:  # noqa: BLE001 - each driver names "no such table" its own way
+        return None
+    return None if row is None else row[0]
+
+
+def unusable_because(driver: Driver) -> str | None:
+    """Why the store cannot be used as it stands (missing, foreign, to be migrated, newer),
+    or None when it can. Raises the driver's error when the store cannot be reached."""
+    if driver.sqlite_path is not None and not driver.sqlite_path.is_file():
+        return f"there is no store at {driver.sqlite_path}"
+    connection = driver.connect()
+    try:
+        revision = schema_revision(connection)
+    finally:
+        connection.close()
+    if revision is None:
+        return f"{driver.display_name} is not a keyconsole store"
+    # Revisions are zero-padded numbers (store/migrations/versions), so text order is age.
+    if revision < HEAD:
+        return (
+            f"the store {driver.display_name} needs migrating (schema {revision}, this keyconsole"
+            f" {HEAD}): open it once with its owner's rights, e.g. keyconsole keys list --db URL"
+        )
+    if revision > HEAD:
+        return f"the store {driver.display_name} was written by a newer keyconsole (schema {revision}); upgrade"
+    return None
+
+
+def open_direct(db: str | None) -> DirectStore | None:
+    """A direct connection to ``db`` if it is ready to use (schema at HEAD), or None."""
+    driver = find_driver(db)
+    if driver is None or (driver.sqlite_path is not None and not driver.sqlite_path.is_file()):
+        return None
+    try:
+        connection = driver.connect()
+    except Exception:  # noqa: BLE001 - the normal open explains it properly
+        return None
+    if schema_revision(connection) != HEAD:
+        connection.close()
+        return None
+    return DirectStore(driver, connection)
+
+
 def open_lookup(db: str | None) -> KeyLookup | None:
     """A verify lookup on a direct connection to ``db``, or None."""
     direct = open_direct(db)
     if direct is None:
         return None
-    lookup = KeyLookup(
-        direct.connect, dialect=direct.dialect, display_name=direct.display_name, driver_error=direct.driver_error
-    )
+    lookup = direct.driver.lookup()
     # The connection that checked the schema serves the lookups too: a one-shot
     # `keyconsole verify` connects (and on PostgreSQL authenticates) once, not twice.
     lookup.adopt(direct.connection)
     return lookup
 
 
-def _sqlite(path: Path) -> DirectStore | None:
-    if not path.is_file():
-        return None
+def _sqlite(path: Path) -> Driver:
     # As SQLAlchemy renders the URL (store/location.py), so the console's header is the same
     # before and after the store opens.
-    return _checked(sqlite_connector(path), "sqlite", f"sqlite:///{path}", sqlite3.Error)
+    return Driver(sqlite_connector(path), "sqlite", f"sqlite:///{path}", sqlite3.Error, path)
 
 
-def _postgres(url: str) -> DirectStore | None:
+def _postgres(url: str) -> Driver:
     import psycopg
 
     conninfo, prepare_threshold = split_prepare_threshold(url)
-    connect = postgres_connector(conninfo, prepare_threshold)
-    return _checked(connect, "postgresql", _without_password(conninfo), psycopg.Error)
+    return Driver(postgres_connector(conninfo, prepare_threshold), "postgresql", _without_password(conninfo), psycopg.Error)
 
 
 def _without_password(conninfo: str) -> str:
@@ -91,17 +161,3 @@ def _without_password(conninfo: str) -> str:
     if ":" in userinfo:
         userinfo = userinfo.split(":", 1)[0] + ":***"
     return f"postgresql+psycopg://{userinfo}{at}{host}{slash}{rest}"
-
-
-def _checked(connect: Any, dialect: str, shown: str, driver_error: type[Exception]) -> DirectStore | None:
-    """The store, if its schema is the one this keyconsole writes."""
-    connection = connect()
-    try:
-        row = connection.execute(f"SELECT version_num FROM {VERSION_TABLE}").fetchone()
-    except BaseException:
-        connection.close()
-        raise
-    if row is None or row[0] != HEAD:
-        connection.close()
-        return None
-    return DirectStore(connect, connection, dialect, shown, driver_error)

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store.connection_pool import ConnectionPool
+from keyconsole.store.connection_pool import ConnectionPool, Pooled
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
@@ -34,6 +34,11 @@ _LOOKUP = (
     " FROM api_keys k WHERE k.public_id = {param}"
 )
 _TOUCH = "UPDATE api_keys SET last_used_at = {param} WHERE id = {param}"
+# SQLite counts, per connection, the commits other connections made since: while it stands
+# still, the rows read on that connection are still current. Reading it costs half a lookup.
+_DATA_VERSION = "PRAGMA data_version"
+# Rows remembered per connection; unknown ids count too, so a flood of them cannot grow it.
+MEMO_ENTRIES = 10_000
 _AGGREGATE = {"sqlite": "group_concat", "postgresql": "string_agg"}
 _PARAM = {"sqlite": "?", "postgresql": "%s"}
 # How long "last used" may wait for SQLite's write lock before it is skipped: a verifier
@@ -66,6 +71,24 @@ def _column_value(moment: datetime, dialect: str) -> Any:
     return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else naive
 
 
+_NOT_READ = object()
+
+
+def _key_state(row: tuple[Any, ...] | None) -> KeyState | None:
+    if row is None:
+        return None
+    key_id, active, expires_at, secret_hash, previous_hash, previous_until, scope_names = row
+    return KeyState(
+        key_id,
+        bool(active),
+        None if expires_at is None else utc_moment(expires_at),
+        secret_hash,
+        previous_hash,
+        None if previous_until is None else utc_moment(previous_until),
+        tuple(sorted(scope_names.split(" "))) if scope_names else (),
+    )
+
+
 class KeyLookup:
     """Reads a key's current state by public id.
 
@@ -85,6 +108,7 @@ class KeyLookup:
         self._dialect = dialect
         self._display_name = display_name
         self._driver_error = driver_error
+        self._sqlite = dialect == "sqlite"
         self._sql = _LOOKUP.format(aggregate=_AGGREGATE[dialect], param=_PARAM[dialect])
         self._touch_sql = _TOUCH.format(param=_PARAM[dialect])
 
@@ -94,33 +118,20 @@ class KeyLookup:
         except self._driver_error as error:
             raise self._unavailable(error) from None
         try:
-            item.cursor.execute(self._sql, (public_id,))
-            row = item.cursor.fetchone()
+            state = self._read(item, public_id)
         except self._driver_error as error:
             self._pool.discard(item)
             if item.fresh:
                 raise self._unavailable(error) from None
-            row = self._fetch_on_a_new_connection(public_id)
+            return self._read_on_a_new_connection(public_id)
         except BaseException:
             # Interrupted mid-query: the connection's state is unknown.
             self._pool.discard(item)
             raise
-        else:
-            self._pool.give_back(item)
-        if row is None:
-            return None
-        key_id, active, expires_at, secret_hash, previous_hash, previous_until, scope_names = row
-        return KeyState(
-            key_id,
-            bool(active),
-            None if expires_at is None else utc_moment(expires_at),
-            secret_hash,
-            previous_hash,
-            None if previous_until is None else utc_moment(previous_until),
-            tuple(sorted(scope_names.split(" "))) if scope_names else (),
-        )
+        self._pool.give_back(item)
+        return state
 
-    def _fetch_on_a_new_connection(self, public_id: str) -> tuple[Any, ...] | None:
+    def _read_on_a_new_connection(self, public_id: str) -> KeyState | None:
         # A connection that served before failed: the server restarted or failed over, and
         # the other idle connections went with it. One new connection decides.
         self._pool.discard_idle()
@@ -129,19 +140,38 @@ class KeyLookup:
         except self._driver_error as error:
             raise self._unavailable(error) from None
         try:
-            item.cursor.execute(self._sql, (public_id,))
-            row = item.cursor.fetchone()
+            state = self._read(item, public_id)
         except BaseException as error:
             self._pool.discard(item)
             if isinstance(error, self._driver_error):
                 raise self._unavailable(error) from None
             raise
         self._pool.give_back(item)
-        return row
+        return state
+
+    def _read(self, item: Pooled, public_id: str) -> KeyState | None:
+        cursor = item.cursor
+        if self._sqlite:
+            cursor.execute(_DATA_VERSION)
+            version = cursor.fetchone()[0]
+            if version == item.memo_version:
+                state = item.memo.get(public_id, _NOT_READ)
+                if state is not _NOT_READ:
+                    return state  # type: ignore[no-any-return]
+            else:
+                item.memo.clear()
+                item.memo_version = version
+        cursor.execute(self._sql, (public_id,))
+        state = _key_state(cursor.fetchone())
+        if self._sqlite:
+            if len(item.memo) >= MEMO_ENTRIES:
+                item.memo.clear()
+            item.memo[public_id] = state
+        return state
 
     def touch(self, key_id: int, now: datetime) -> bool:
         """Record that the key was used; False when the store could not take the write."""
-        sqlite = self._dialect == "sqlite"
+        sqlite = self._sqlite
         try:
             item = self._pool.take()
         except (self._driver_error, StoreUnavailable):

@@ -1,0 +1,34 @@
+"""Running the application under uvicorn, with one or several worker processes."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+import uvicorn
+
+from keyconsole.serve.access_log import log_config
+from keyconsole.serve.metrics import MULTIPROCESS_ENV
+from keyconsole.serve.settings import ENV_VAR, ServeSettings
+
+# In-flight requests get this long to finish after SIGTERM or ctrl+c.
+GRACEFUL_SHUTDOWN_S = 10
+
+
+def run(settings: ServeSettings) -> None:
+    os.environ[ENV_VAR] = settings.to_environ()
+    with tempfile.TemporaryDirectory(prefix="keyconsole-metrics-") as metrics_folder:
+        if settings.workers > 1:
+            # Must be in the environment before a worker imports prometheus_client.
+            os.environ[MULTIPROCESS_ENV] = metrics_folder
+        uvicorn.run(
+            "keyconsole.serve.app:app_from_environ",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=settings.workers,
+            log_config=log_config(settings.access_log),
+            access_log=settings.access_log,
+            server_header=False,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
