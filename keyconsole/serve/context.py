@@ -67,9 +67,12 @@ class ServeContext:
             self.metrics.record("caller", "missing_key", 0.0)
             return refusal("caller_missing_key", 401, realm="keyconsole-caller")
         result = await self.judge("caller", presented, (scope,))
-        if result is not None and result.ok:
+        if result is None or result.reason == "throttled":
+            return refused_by(result, prefix="caller_", realm="keyconsole-caller")
+        if result.ok:
             return None
-        return refused_by(result, prefix="caller_", realm="keyconsole-caller")
+        # A caller's key without the scope is no caller's key at all: 401, not 403.
+        return refusal("caller_" + result.reason, 401, realm="keyconsole-caller")
 
     def close(self) -> None:
         self.verifier.close()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import tempfile
 
 import uvicorn
@@ -17,6 +19,10 @@ GRACEFUL_SHUTDOWN_S = 10
 
 def run(settings: ServeSettings) -> None:
     os.environ[ENV_VAR] = settings.to_environ()
+    # uvicorn finishes the requests in flight, then raises the signal it caught again with
+    # the handler it found: this one, so a SIGTERM ends the process with status 0, as a
+    # service manager expects of a clean stop.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     with tempfile.TemporaryDirectory(prefix="keyconsole-metrics-") as metrics_folder:
         if settings.workers > 1:
             # Must be in the environment before a worker imports prometheus_client.
@@ -32,3 +38,7 @@ def run(settings: ServeSettings) -> None:
             server_header=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         )
+
+
+def _exit_cleanly(_signal: int, _frame: object) -> None:
+    sys.exit(0)
