@@ -10,14 +10,21 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import unquote
 
 # kc_ + the 12-character public id (not secret), then whatever follows of the key: its
-# secret and checksum, whole or in part, the underscore perhaps percent-encoded.
-_KEY = re.compile(r"(kc_[A-Za-z0-9]{12})(?:[A-Za-z0-9_]|%5[Ff])+")
+# secret and checksum, whole or in part.
+_KEY = re.compile(r"(kc_[A-Za-z0-9]{12})[A-Za-z0-9_]+")
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e]")
 
 
 def redact(text: str) -> str:
-    return _KEY.sub(r"\1…", text)
+    """``text`` as it was, or, when it holds a key (percent-encoded or not), decoded with the
+    key cut to its public id and anything unprintable shown as ``?`` (no forged log lines)."""
+    decoded = unquote(text)
+    if _KEY.search(decoded) is None:
+        return text
+    return _KEY.sub(r"\1…", _UNPRINTABLE.sub("?", decoded))
 
 
 class RedactKeys(logging.Filter):
