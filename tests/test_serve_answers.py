@@ -139,6 +139,10 @@ def test_forward_auth_refuses_with_the_status_gateways_act_on(
     assert no_key.headers["www-authenticate"].startswith("Bearer")
     scope = client.get("/v1/forward-auth?scope=users:write", headers={"X-API-Key": keys["ok"]})
     assert (scope.status_code, scope.text) == (403, "missing_scope")
+    assert 'error="insufficient_scope"' in scope.headers["www-authenticate"]
+    by_header = client.get("/v1/forward-auth/api/users", headers={"X-API-Key": keys["ok"],
+                                                                  "X-Keyconsole-Scope": "users:read users:write"})
+    assert by_header.status_code == 403
 
 
 def test_a_flood_of_wrong_secrets_is_throttled_with_a_time_to_retry(served: ServeProcess, keys: dict[str, str]) -> None:

@@ -2,7 +2,7 @@
 (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz over HTTP).
 
 Any method, and any path below it (Envoy appends the original path); the required scopes
-come from the query (``?scope=users:read&scope=users:write``), the key from
+come from the query (``?scope=users:read&scope=users:write``) or X-Keyconsole-Scope, the key from
 ``Authorization: Bearer <key>`` or ``X-API-Key``. A pass carries the key's id and scopes in
 response headers for the gateway to hand upstream.
 """
@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, header, send_response
 from keyconsole.serve.context import ServeContext, refusal, refused_by
 
+SCOPE_HEADER = b"x-keyconsole-scope"
 KEY_ID_HEADER = b"x-keyconsole-key-id"
 SCOPES_HEADER = b"x-keyconsole-scopes"
 TEXT = b"text/plain; charset=utf-8"
@@ -27,10 +28,17 @@ def presented_key(scope: Scope) -> str | None:
 
 
 def required_scopes(scope: Scope) -> list[str]:
+    """From ``?scope=`` and from X-Keyconsole-Scope (space-separated), for gateways such as
+    Envoy that append the original path and query and so cannot add a query of their own.
+    Both only ever add requirements: a client that sends more refuses only itself."""
     query = scope.get("query_string", b"")
-    if not query:
-        return []
-    return [value for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if name == "scope"]
+    required = (
+        [value for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if name == "scope"]
+        if query else []
+    )
+    if (listed := header(scope, SCOPE_HEADER)) is not None:
+        required += listed.split()
+    return required
 
 
 def make_forward_auth(context: ServeContext) -> ASGIApp:
