@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-console clean
+.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-serve bench-console clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ bench-verify: $(STAMP)
 
 bench-deployments: $(STAMP) system-packages
 	$(BIN)/python benchmarks/deployments.py
+
+bench-serve: $(STAMP)
+	$(BIN)/python benchmarks/serve.py
 
 bench-console: $(STAMP)
 	$(BIN)/python benchmarks/console.py

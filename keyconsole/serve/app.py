@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +29,9 @@ def create_app(settings: ServeSettings) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if (why := await context.store_answers()) is not None:
             log.warning("%s: answering 503 until the store answers again", why)
+        # Everything made so far lives as long as the process: the collector need not walk it
+        # again on each of its full passes.
+        gc.freeze()
         yield
         context.close()
 

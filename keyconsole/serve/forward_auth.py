@@ -2,16 +2,19 @@
 (nginx auth_request, Traefik ForwardAuth, Caddy forward_auth, Envoy ext_authz over HTTP).
 
 Any method, and any path below it (Envoy appends the original path); the required scopes
-come from the query (``?scope=users:read&scope=users:write``) or X-Keyconsole-Scope, the key from
-``Authorization: Bearer <key>`` or ``X-API-Key``. A pass carries the key's id and scopes in
+come from the query (``?scope=users:read&scope=users:write``) and from X-Keyconsole-Scope
+(space-separated; for gateways such as Envoy that append the original path and query, and so
+cannot add a query of their own: both only ever add requirements, so a client that sends
+more refuses only itself); the key from ``Authorization: Bearer <key>`` or ``X-API-Key``. A pass carries the key's id and scopes in
 response headers for the gateway to hand upstream.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
-from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, header, send_response
+from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, send_response
 from keyconsole.serve.context import ServeContext, refusal, refused_by
 
 SCOPE_HEADER = b"x-keyconsole-scope"
@@ -20,36 +23,51 @@ SCOPES_HEADER = b"x-keyconsole-scopes"
 TEXT = b"text/plain; charset=utf-8"
 
 
-def presented_key(scope: Scope) -> str | None:
-    scheme, _, credentials = (header(scope, b"authorization") or "").partition(" ")
-    if scheme.lower() == "bearer" and credentials.strip():
-        return credentials.strip()
-    return (header(scope, b"x-api-key") or "").strip() or None
+class _Asked:
+    """What a gateway's request carries for us, read in one pass over its headers."""
+
+    __slots__ = ("key", "scopes")
+
+    def __init__(self, scope: Scope) -> None:
+        bearer = api_key = listed = None
+        for name, value in scope["headers"]:
+            if name == b"authorization":
+                bearer = value
+            elif name == b"x-api-key":
+                api_key = value
+            elif name == SCOPE_HEADER:
+                listed = value
+        self.key = _presented_key(bearer, api_key)
+        self.scopes = _scopes_in_query(scope.get("query_string", b""))
+        if listed is not None:
+            self.scopes = (*self.scopes, *listed.decode("latin-1").split())
 
 
-def required_scopes(scope: Scope) -> list[str]:
-    """From ``?scope=`` and from X-Keyconsole-Scope (space-separated), for gateways such as
-    Envoy that append the original path and query and so cannot add a query of their own.
-    Both only ever add requirements: a client that sends more refuses only itself."""
-    query = scope.get("query_string", b"")
-    required = (
-        [value for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if name == "scope"]
-        if query else []
-    )
-    if (listed := header(scope, SCOPE_HEADER)) is not None:
-        required += listed.split()
-    return required
+def _presented_key(bearer: bytes | None, api_key: bytes | None) -> str | None:
+    if bearer is not None:
+        scheme, _, credentials = bearer.decode("latin-1").partition(" ")
+        if scheme.lower() == "bearer" and credentials.strip():
+            return credentials.strip()
+    return (api_key or b"").decode("latin-1").strip() or None
+
+
+@lru_cache(maxsize=256)
+def _scopes_in_query(query: bytes) -> tuple[str, ...]:
+    # A gateway asks with the same few queries again and again: parsed once each.
+    if not query:
+        return ()
+    return tuple(value for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True) if name == "scope")
 
 
 def make_forward_auth(context: ServeContext) -> ASGIApp:
     async def forward_auth(scope: Scope, receive: Receive, send: Send) -> None:
         if (refused := await context.refuse_caller(scope)) is not None:
             return await refused(scope, receive, send)
-        presented = presented_key(scope)
-        if presented is None:
+        asked = _Asked(scope)
+        if asked.key is None:
             context.metrics.record("forward_auth", "missing_key", 0.0)
             return await refusal("missing_key", 401)(scope, receive, send)
-        result = await context.judge("forward_auth", presented, required_scopes(scope))
+        result = await context.judge("forward_auth", asked.key, asked.scopes)
         if result is None or not result.ok:
             return await refused_by(result)(scope, receive, send)
         await send_response(
