@@ -1,9 +1,9 @@
 """Remembers which (stored hash, presented secret) pairs argon2 has already judged, and
 bounds the argon2 work that wrong secrets can cause.
 
-Keys are the stored hash string plus a SHA-256 of the presented secret: a rotation writes
-a new hash, so a cached answer can never vouch for a rotated secret, and the cache holds
-no secret in clear. Only the hash check is cached; the caller still reads the key's row
+Keys are the stored hash string plus a SHA-256 of the presented key (which holds the
+secret): a rotation writes a new hash, so a cached answer can never vouch for a rotated
+secret, and the cache holds no secret in clear. Only the hash check is cached; the caller still reads the key's row
 (active, expiry, scopes) on every call. Right and wrong answers are remembered apart: only
 a holder of a real secret can add a right one, so a flood of wrong secrets can never push
 the real users' answers out.
@@ -25,11 +25,11 @@ under load sees one key from dozens of threads in the same millisecond.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from enum import Enum
 
 from keyconsole.hashing import secret_matches
@@ -72,13 +72,15 @@ class HashCheckCache:
         self._slots = threading.Semaphore(HASH_SLOTS)
         self._queued = 0
 
-    def known(self, stored_hash: str, secret: str) -> Verdict | None:
-        """The verdict if this pair was judged before; None when only argon2 can tell."""
-        entry = (stored_hash, hashlib.sha256(secret.encode()).digest())
+    def known(self, stored_hash: str, digest: bytes, _secret: Callable[[], str]) -> Verdict | None:
+        """The verdict if this pair was judged before; None when only argon2 can tell.
+        ``digest`` is the presented key's SHA-256; ``_secret`` is not needed here."""
+        entry = (stored_hash, digest)
         return self._matches.get(entry) or self._mismatches.get(entry)
 
-    def check(self, stored_hash: str, secret: str) -> Verdict:
-        entry = (stored_hash, hashlib.sha256(secret.encode()).digest())
+    def check(self, stored_hash: str, digest: bytes, secret: Callable[[], str]) -> Verdict:
+        """``secret`` gives the presented secret, asked for only when argon2 must run."""
+        entry = (stored_hash, digest)
         known = self._matches.get(entry) or self._mismatches.get(entry)
         if known is not None:
             return known
@@ -100,7 +102,7 @@ class HashCheckCache:
             with self._slots:
                 with self._lock:
                     self._queued -= 1
-                verdict = Verdict.MATCH if secret_matches(stored_hash, secret) else Verdict.MISMATCH
+                verdict = Verdict.MATCH if secret_matches(stored_hash, secret()) else Verdict.MISMATCH
             with self._lock:
                 if verdict is Verdict.MATCH:
                     _remember(self._matches, self._max_matches, entry, verdict)

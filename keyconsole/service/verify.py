@@ -7,6 +7,7 @@ call in every process. Only argon2's verdict on a (hash, secret) pair is cached.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +26,9 @@ MATCH, MISMATCH, THROTTLED = Verdict.MATCH, Verdict.MISMATCH, Verdict.THROTTLED
 # "Last used" is written at most this often per key and process: a write on every call
 # would serialise all verifiers on the store's write lock.
 LAST_USED_INTERVAL_S = 60.0
+# Anyone can make well-formed keys (the checksum is public): the memo of them is bounded.
+WELL_FORMED_ENTRIES = 100_000
+HashCheck = Callable[[str, bytes, Callable[[], str]], "Verdict | None"]
 
 
 class VerifyResult(NamedTuple):
@@ -60,6 +64,8 @@ class Verifier:
         self._lookup = lookup
         self._hash_checks = HashCheckCache()
         self._last_used_written: dict[int, float] = {}
+        # SHA-256 of a presented key that is well formed -> its public id (no secret kept).
+        self._well_formed: dict[bytes, str] = {}
         self.after_fork_in_child()
         fork_safety.register(self)
 
@@ -78,23 +84,36 @@ class Verifier:
     def close(self) -> None:
         self._lookup.close()
 
-    def _verify(
-        self, presented: object, required: Iterable[str], check: Callable[[str, str], Verdict | None]
-    ) -> VerifyResult | None:
-        parsed = tokens.parse(presented)
-        if parsed is None:
+    def _verify(self, presented: object, required: Iterable[str], check: HashCheck) -> VerifyResult | None:
+        if not isinstance(presented, str) or len(presented) != tokens.KEY_LENGTH:
             return _MALFORMED
-        key = self._lookup.find(parsed.public_id)
+        # One digest of the presented key serves both caches: the public id of a key whose
+        # shape and checksum were checked before, and argon2's verdict on it.
+        digest = hashlib.sha256(presented.encode("utf-8", "surrogatepass")).digest()
+        public_id = self._well_formed.get(digest)
+        if public_id is None:
+            parsed = tokens.parse(presented)
+            if parsed is None:
+                return _MALFORMED
+            public_id = parsed.public_id
+            if len(self._well_formed) >= WELL_FORMED_ENTRIES:
+                self._well_formed.clear()
+            self._well_formed[digest] = public_id
+        key = self._lookup.find(public_id)
         if key is None:
             return _UNKNOWN
+
+        def secret() -> str:
+            return tokens.parse(presented).secret  # type: ignore[union-attr] # well-formed, checked above
+
         # The secret is checked before anything else about the key is revealed: someone who
         # knows only a public id learns nothing about its status.
         checked = key.secret_hash
-        verdict = check(checked, parsed.secret)
+        verdict = check(checked, digest, secret)
         if verdict is MISMATCH and key.previous_hash is not None and self._in_grace(key):
             # A rotated key's old secret keeps working until its grace period ends.
             checked = key.previous_hash
-            verdict = check(checked, parsed.secret)
+            verdict = check(checked, digest, secret)
         if verdict is not MATCH:
             if verdict is None:
                 return None
@@ -102,17 +121,17 @@ class Verifier:
                 return VerifyResult(False, "throttled", retry_after=self._hash_checks.retry_after(checked))
             return _INVALID
         if not key.active:
-            return VerifyResult(False, "inactive", parsed.public_id, key.scopes)
+            return VerifyResult(False, "inactive", public_id, key.scopes)
         if key.expires_at is not None and key.expires_at <= self._now():
-            return VerifyResult(False, "expired", parsed.public_id, key.scopes)
+            return VerifyResult(False, "expired", public_id, key.scopes)
         for scope in required:
             if scope not in key.scopes:
-                return VerifyResult(False, "missing_scope", parsed.public_id, key.scopes)
+                return VerifyResult(False, "missing_scope", public_id, key.scopes)
         # Checked here without the lock (nearly every call ends here) and again under it.
         last = self._last_used_written.get(key.key_id)
         if last is None or time.monotonic() - last >= LAST_USED_INTERVAL_S:
             self._note_use(key.key_id)
-        return VerifyResult(True, "ok", parsed.public_id, key.scopes)
+        return VerifyResult(True, "ok", public_id, key.scopes)
 
     def _in_grace(self, key: KeyState) -> bool:
         until = key.previous_hash_until
