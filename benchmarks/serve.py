@@ -12,6 +12,7 @@ p50/p99 latency and the ratios. Also: how soon `keyconsole serve` answers after 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shutil
 import signal
@@ -24,6 +25,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+BARE = "bare Starlette, constant JSON"
 PYTHON = sys.executable
 
 
@@ -81,6 +83,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--keys", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian), then run this again")
@@ -105,7 +108,7 @@ def main() -> None:
             readies.append(wait_until_answering(port, process))
             stop(process)
 
-        results = {}
+        results: dict[str, list[dict[str, float]]] = {}
         bare_port, ours_port = free_port(), free_port()
         bare = subprocess.Popen(
             [PYTHON, "-m", "uvicorn", "bare_starlette:app", "--port", str(bare_port), "--workers", str(args.workers),
@@ -123,21 +126,32 @@ def main() -> None:
             # Warm both (the key's argon2 verdict, connections), then measure in turns.
             wrk(f"http://127.0.0.1:{ours_port}/v1/verify", 2, args.connections, script)
             wrk(f"http://127.0.0.1:{bare_port}/v1/verify", 2, args.connections, script)
-            results["bare Starlette, constant JSON"] = wrk(
-                f"http://127.0.0.1:{bare_port}/v1/verify", args.seconds, args.connections, script)
-            results["POST /v1/verify"] = wrk(f"http://127.0.0.1:{ours_port}/v1/verify", args.seconds, args.connections, script)
-            results["GET /v1/forward-auth"] = wrk(f"http://127.0.0.1:{ours_port}/v1/forward-auth?scope=bench:read",
-                                                  args.seconds, args.connections, header=f"X-API-Key: {key}")
+            # In turns, several rounds: this machine's speed drifts over a minute, and each
+            # ratio compares runs made seconds apart.
+            loads = {
+                BARE: lambda: wrk(f"http://127.0.0.1:{bare_port}/v1/verify", args.seconds, args.connections, script),
+                "POST /v1/verify": lambda: wrk(
+                    f"http://127.0.0.1:{ours_port}/v1/verify", args.seconds, args.connections, script),
+                "GET /v1/forward-auth": lambda: wrk(
+                    f"http://127.0.0.1:{ours_port}/v1/forward-auth?scope=bench:read", args.seconds,
+                    args.connections, header=f"X-API-Key: {key}"),
+            }
+            for _ in range(args.rounds):
+                figures = {label: load() for label, load in loads.items()}
+                for label, measured in figures.items():
+                    results.setdefault(label, []).append({**measured, "ratio": measured["rps"] / figures[BARE]["rps"]})
         finally:
             stop(bare)
             stop(ours)
 
-    base = results["bare Starlette, constant JSON"]["rps"]
     print(f"{args.keys:,} keys (SQLite); uvicorn, {args.workers} worker(s) each; wrk -t2 -c{args.connections} "
-          f"-d{args.seconds:g}s on the same {len(__import__('os').sched_getaffinity(0))} cores")
-    for label, figures in results.items():
-        print(f"{label:<32} {figures['rps']:>9,.0f} req/s  {figures['rps'] / base:5.2f}x   "
-              f"p50 {figures['p50']:6.2f} ms  p99 {figures['p99']:6.2f} ms")
+          f"-d{args.seconds:g}s on the same {len(os.sched_getaffinity(0))} cores; median of {args.rounds} rounds")
+    for label, rounds in results.items():
+        ratios = sorted(r["ratio"] for r in rounds)
+        print(f"{label:<32} {statistics.median(r['rps'] for r in rounds):>9,.0f} req/s  "
+              f"{statistics.median(ratios):5.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})  "
+              f"p50 {statistics.median(r['p50'] for r in rounds):6.2f} ms  "
+              f"p99 {statistics.median(r['p99'] for r in rounds):6.2f} ms")
     print("target: verify and forward auth >= 0.80x the bare endpoint")
     print(f"keyconsole serve answering after start: median {statistics.median(readies):.2f} s, worst {max(readies):.2f} s"
           " (target < 1 s)")
