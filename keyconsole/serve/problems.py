@@ -3,9 +3,9 @@ never a value the client sent (that value may be a key)."""
 
 from __future__ import annotations
 
-import json
 from http import HTTPStatus
 
+import orjson
 from starlette.responses import Response
 
 MEDIA_TYPE = "application/problem+json"
@@ -15,4 +15,4 @@ def problem(status: int, detail: str, *, field: str | None = None, headers: dict
     body: dict[str, object] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status, "detail": detail}
     if field is not None:
         body["field"] = field
-    return Response(json.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
+    return Response(orjson.dumps(body), status_code=status, media_type=MEDIA_TYPE, headers=headers)
