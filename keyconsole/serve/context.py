@@ -4,7 +4,6 @@ the metrics, and the answers they build."""
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Sequence
 
@@ -17,6 +16,7 @@ from keyconsole.serve.metrics import ServeMetrics
 from keyconsole.serve.problems import problem
 from keyconsole.serve.settings import ServeSettings
 from keyconsole.service.async_verify import AsyncVerifier
+from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, refusal_headers, status_for
 from keyconsole.service.verify import Verifier, VerifyResult
 from keyconsole.store.direct import find_driver
 
@@ -78,29 +78,13 @@ class ServeContext:
         self.verifier.close()
 
 
-def refusal(word: str, status: int, *, realm: str = "keyconsole", retry_after: float | None = None) -> Response:
+def refusal(word: str, status: int, *, realm: str = REALM, retry_after: float | None = None) -> Response:
     """A refusal as gateways read it: the status, and the reason word alone as the body."""
-    headers = {}
-    if status == 401:
-        headers["WWW-Authenticate"] = f'Bearer realm="{realm}"'
-    elif status == 403:
-        headers["WWW-Authenticate"] = f'Bearer realm="{realm}", error="insufficient_scope"'
-    elif status == 429:
-        headers["Retry-After"] = retry_after_header(retry_after)
-    return PlainTextResponse(word, status_code=status, headers=headers)
+    return PlainTextResponse(word, status_code=status, headers=refusal_headers(status, retry_after=retry_after, realm=realm))
 
 
-def retry_after_header(seconds: float | None) -> str:
-    """Whole seconds, rounded up: a client that waits that long finds the window moved on."""
-    return str(max(1, math.ceil(seconds or 1)))
-
-
-def refused_by(result: VerifyResult | None, *, prefix: str = "", realm: str = "keyconsole") -> Response:
+def refused_by(result: VerifyResult | None, *, prefix: str = "", realm: str = REALM) -> Response:
     """The refusal for a failed verdict, or 503 for no verdict."""
     if result is None:
-        return problem(503, "the key store cannot be read right now")
-    if result.reason == "missing_scope":
-        return refusal(prefix + result.reason, 403, realm=realm)
-    if result.reason == "throttled":
-        return refusal(prefix + result.reason, 429, realm=realm, retry_after=result.retry_after)
-    return refusal(prefix + result.reason, 401, realm=realm)
+        return problem(STORE_UNAVAILABLE, "the key store cannot be read right now")
+    return refusal(prefix + result.reason, status_for(result.reason), realm=realm, retry_after=result.retry_after)

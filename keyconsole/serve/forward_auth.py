@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl
 
 from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, send_response
 from keyconsole.serve.context import ServeContext, refusal, refused_by
+from keyconsole.service.http_verdicts import presented_key
 
 SCOPE_HEADER = b"x-keyconsole-scope"
 KEY_ID_HEADER = b"x-keyconsole-key-id"
@@ -37,18 +38,12 @@ class _Asked:
                 api_key = value
             elif name == SCOPE_HEADER:
                 listed = value
-        self.key = _presented_key(bearer, api_key)
+        self.key = presented_key(
+            None if bearer is None else bearer.decode("latin-1"), None if api_key is None else api_key.decode("latin-1")
+        )
         self.scopes = _scopes_in_query(scope.get("query_string", b""))
         if listed is not None:
             self.scopes = (*self.scopes, *listed.decode("latin-1").split())
-
-
-def _presented_key(bearer: bytes | None, api_key: bytes | None) -> str | None:
-    if bearer is not None:
-        scheme, _, credentials = bearer.decode("latin-1").partition(" ")
-        if scheme.lower() == "bearer" and credentials.strip():
-            return credentials.strip()
-    return (api_key or b"").decode("latin-1").strip() or None
 
 
 @lru_cache(maxsize=256)

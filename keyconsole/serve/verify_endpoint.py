@@ -5,8 +5,9 @@ from __future__ import annotations
 import orjson
 
 from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, read_body, send_response
-from keyconsole.serve.context import ServeContext, retry_after_header
+from keyconsole.serve.context import ServeContext
 from keyconsole.serve.problems import problem
+from keyconsole.service.http_verdicts import retry_after_header
 
 MAX_BODY = 8192
 MAX_SCOPES = 64

@@ -7,6 +7,7 @@ from types import TracebackType
 
 from keyconsole.service import demo
 from keyconsole.service.actor import current_actor
+from keyconsole.service.async_verify import AsyncVerifier
 from keyconsole.service.audit_log import AuditService
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.keys import KeyService
@@ -43,6 +44,10 @@ class KeyStore:
         """
         required = [scope, *scopes] if scope is not None else list(scopes)
         return self._verifier.verify(presented, required)
+
+    def async_verifier(self) -> AsyncVerifier:
+        """The same verification for an event loop (the FastAPI and Starlette guards)."""
+        return AsyncVerifier(self._verifier, local_reads=self.store.dialect == "sqlite")
 
     def seed_demo(self, count: int, progress: Callable[[int], None] | None = None) -> int:
         return demo.seed(self.store, count, actor=self.actor, clock=self._clock, progress=progress)

@@ -17,16 +17,16 @@ from keyconsole.service.verify import Verifier, VerifyResult
 
 class AsyncVerifier:
     def __init__(self, verifier: Verifier, *, local_reads: bool) -> None:
-        self._verifier = verifier
+        self.verifier = verifier
         self._local_reads = local_reads
 
     async def verify(self, presented: object, required: Sequence[str] = ()) -> VerifyResult:
         """As Verifier.verify; raises StoreUnavailable when the store cannot be read."""
         if self._local_reads:
-            result = self._verifier.verify_if_judged(presented, required)
+            result = self.verifier.verify_if_judged(presented, required)
             if result is not None:
                 return result
-        return await asyncio.to_thread(self._verifier.verify, presented, required)
+        return await asyncio.to_thread(self.verifier.verify, presented, required)
 
     def close(self) -> None:
-        self._verifier.close()
+        self.verifier.close()

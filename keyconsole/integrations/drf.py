@@ -1,0 +1,107 @@
+"""Django REST Framework: an authentication class and a permission class.
+
+    # settings.py
+    KEYCONSOLE_DB = "sqlite:////var/lib/keyconsole/keys.db"
+
+    class UsersView(APIView):
+        authentication_classes = [KeyconsoleAuthentication]
+        permission_classes = [HasKeyScopes]
+        required_scopes = ["users:read"]
+
+``request.auth`` is the VerifyResult, ``request.user`` a KeyUser standing for the key. A
+request without a valid key gets 401 with ``WWW-Authenticate: Bearer`` (not DRF's default
+403), a key without a required scope 403, a throttled one 429 with ``Retry-After``, and an
+unreadable store 503.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from keyconsole.errors import StoreUnavailable
+from keyconsole.integrations.store_verifier import StoreVerifier
+from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, presented_key
+from keyconsole.service.verify import VerifyResult
+
+__all__ = ["HasKeyScopes", "KeyUser", "KeyconsoleAuthentication"]
+
+SETTING = "KEYCONSOLE_DB"
+
+
+class StoreUnreadable(exceptions.APIException):
+    status_code = STORE_UNAVAILABLE
+    default_detail = "the key store cannot be read right now"
+    default_code = "store_unavailable"
+
+
+class KeyUser:
+    """The caller, as the key it presented (what DRF and Django ask of request.user)."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+
+    def __init__(self, result: VerifyResult) -> None:
+        self.key_id = result.key_id or ""
+        self.scopes = result.scopes
+
+    def __str__(self) -> str:
+        return self.key_id
+
+
+class KeyconsoleAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[KeyUser, VerifyResult] | None:
+        headers = request.headers
+        presented = presented_key(headers.get("authorization"), headers.get("x-api-key"))
+        if presented is None:
+            return None
+        try:
+            result = _verifier().verify(presented)
+        except StoreUnavailable:
+            raise StoreUnreadable() from None
+        if result.reason == "throttled":
+            raise exceptions.Throttled(wait=result.retry_after)
+        if not result:
+            raise exceptions.AuthenticationFailed(result.reason)
+        return KeyUser(result), result
+
+    def authenticate_header(self, request: Request) -> str:
+        # Its presence is what makes DRF answer 401 rather than 403 to a request without a key.
+        return f'Bearer realm="{REALM}"'
+
+
+class HasKeyScopes(BasePermission):
+    """Allows a request whose key holds every scope in the view's ``required_scopes``."""
+
+    message = "missing_scope"
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        result = request.auth
+        if not isinstance(result, VerifyResult):
+            return False
+        held = result.scopes
+        return all(scope in held for scope in getattr(view, "required_scopes", ()))
+
+
+_verifiers: dict[str, StoreVerifier] = {}
+_verifiers_lock = threading.Lock()
+
+
+def _verifier() -> Any:
+    """One verifier per store the settings name, shared by every request thread."""
+    url = getattr(settings, SETTING, None)
+    if not url:
+        raise ImproperlyConfigured(f"set {SETTING} in Django's settings to the keyconsole store's URL")
+    found = _verifiers.get(url)
+    if found is None:
+        with _verifiers_lock:
+            found = _verifiers.setdefault(url, StoreVerifier(url))
+    return found.sync
