@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-serve bench-console clean
+.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-serve bench-guards bench-console clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,9 @@ bench-deployments: $(STAMP) system-packages
 
 bench-serve: $(STAMP)
 	$(BIN)/python benchmarks/serve.py
+
+bench-guards: $(STAMP)
+	$(BIN)/python benchmarks/guards.py
 
 bench-console: $(STAMP)
 	$(BIN)/python benchmarks/console.py

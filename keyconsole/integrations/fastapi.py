@@ -23,7 +23,7 @@ from fastapi.security.base import SecurityBase
 
 from keyconsole.errors import StoreUnavailable
 from keyconsole.integrations.store_verifier import StoreSource, StoreVerifier
-from keyconsole.service.http_verdicts import STORE_UNAVAILABLE, presented_key, refusal_headers, status_for
+from keyconsole.service.http_verdicts import STORE_UNAVAILABLE, presented_key_in, refusal_headers, status_for
 from keyconsole.service.verify import VerifyResult
 
 __all__ = ["KeyconsoleAuth", "VerifyResult"]
@@ -39,8 +39,7 @@ class KeyconsoleAuth(SecurityBase):
         self._verifiers = StoreVerifier(store)
 
     async def __call__(self, request: Request, security_scopes: SecurityScopes) -> VerifyResult:
-        headers = request.headers
-        presented = presented_key(headers.get("authorization"), headers.get("x-api-key"))
+        presented = presented_key_in(request.scope["headers"])
         if presented is None:
             raise HTTPException(401, "missing_key", headers=refusal_headers(401))
         try:

@@ -22,7 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from keyconsole.errors import StoreUnavailable
 from keyconsole.integrations.store_verifier import StoreSource, StoreVerifier
-from keyconsole.service.http_verdicts import STORE_UNAVAILABLE, presented_key, refusal_headers, status_for
+from keyconsole.service.http_verdicts import STORE_UNAVAILABLE, presented_key_in, refusal_headers, status_for
 from keyconsole.service.verify import VerifyResult
 
 __all__ = ["KeyRefused", "KeyUser", "KeyconsoleBackend", "on_key_error"]
@@ -66,7 +66,7 @@ class KeyconsoleBackend(AuthenticationBackend):
         self._verifiers = StoreVerifier(store)
 
     async def authenticate(self, conn: HTTPConnection) -> tuple[AuthCredentials, BaseUser] | None:
-        presented = presented_key(conn.headers.get("authorization"), conn.headers.get("x-api-key"))
+        presented = presented_key_in(conn.scope["headers"])
         if presented is None:
             return None
         try:

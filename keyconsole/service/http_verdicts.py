@@ -4,6 +4,7 @@ so every way of checking a key answers a client alike (DESIGN.md, forward auth).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 REALM = "keyconsole"
 STORE_UNAVAILABLE = 503
@@ -16,6 +17,18 @@ def presented_key(authorization: str | None, api_key: str | None) -> str | None:
         if scheme.lower() == "bearer" and credentials.strip():
             return credentials.strip()
     return (api_key or "").strip() or None
+
+
+def presented_key_in(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+    """``presented_key`` from an ASGI scope's header pairs: one pass, no mapping built (a
+    Starlette Headers object per request costs more than the verification behind it)."""
+    authorization = api_key = None
+    for name, value in raw_headers:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"x-api-key":
+            api_key = value.decode("latin-1")
+    return presented_key(authorization, api_key)
 
 
 def status_for(reason: str) -> int:
