@@ -3,7 +3,6 @@ DRF's APIClient."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import django
@@ -32,6 +31,7 @@ from rest_framework.views import APIView  # noqa: E402
 from keyconsole import KeyStore, tokens  # noqa: E402
 from keyconsole.integrations.drf import HasKeyScopes, KeyconsoleAuthentication  # noqa: E402
 from keyconsole.service.hash_cache import FAILURE_BUDGET  # noqa: E402
+from tests.at_once import at_once
 from tests.guard_keys import REFUSED_401, deactivate_with_the_cli, keys_for_every_verdict  # noqa: E402
 
 
@@ -87,18 +87,7 @@ def test_throttled_and_deactivated(ks: KeyStore, store_url: str, client: APIClie
 def test_many_request_threads_at_once(ks: KeyStore, client: APIClient) -> None:
     """Django under gunicorn --threads or an ASGI server's sync pool: 40 at once."""
     key = ks.keys.create("svc", ["users:read"]).key
-    answers: list[int] = []
-    barrier = threading.Barrier(40)
-
-    def call() -> None:
-        barrier.wait()
-        answers.append(APIClient().get("/users", HTTP_X_API_KEY=key).status_code)
-
-    threads = [threading.Thread(target=call) for _ in range(40)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    answers, _ = at_once(40, lambda: APIClient().get("/users", HTTP_X_API_KEY=key).status_code)
     assert answers == [200] * 40
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from typing import Any
 
@@ -15,6 +14,7 @@ from fastapi.testclient import TestClient
 from keyconsole import KeyStore, tokens
 from keyconsole.integrations.fastapi import KeyconsoleAuth, VerifyResult
 from keyconsole.service.hash_cache import FAILURE_BUDGET
+from tests.at_once import at_once
 from tests.guard_keys import REFUSED_401, deactivate_with_the_cli, keys_for_every_verdict
 
 
@@ -88,18 +88,7 @@ def test_the_full_thread_pool_at_once(ks: KeyStore, store_url: str) -> None:
     """FastAPI runs sync endpoints in a pool of 40 threads: all of them busy at once."""
     key = ks.keys.create("svc", ["users:read"]).key
     with TestClient(_app(store_url)) as client:
-        answers: list[int] = []
-        barrier = threading.Barrier(40)
-
-        def call() -> None:
-            barrier.wait()
-            answers.append(client.get("/users", headers={"X-API-Key": key}).status_code)
-
-        threads = [threading.Thread(target=call) for _ in range(40)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
+        answers, _ = at_once(40, lambda: client.get("/users", headers={"X-API-Key": key}).status_code)
     assert answers == [200] * 40
 
 

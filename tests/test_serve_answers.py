@@ -4,12 +4,12 @@ forward auth with the status codes and headers gateways act on."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from keyconsole import KeyStore, tokens
 from keyconsole.service.hash_cache import FAILURE_BUDGET
+from tests.guard_keys import keys_for_every_verdict
 from tests.serve_process import ServeProcess
 
 pytestmark = pytest.mark.slow
@@ -25,27 +25,10 @@ def served(ks: KeyStore, store_url: str) -> Iterator[ServeProcess]:
 
 @pytest.fixture
 def keys(ks: KeyStore) -> dict[str, str]:
-    """One key for each verdict."""
-    made = {
-        "ok": ks.keys.create("svc", ["users:read", "billing:read"]).key,
-        "inactive": ks.keys.create("off", ["users:read"], active=False).key,
-        "expired": ks.keys.create("old", ["users:read"], expires_at=datetime.now(UTC) + timedelta(seconds=1)).key,
-    }
-    ok_id = tokens.parse(made["ok"]).public_id  # type: ignore[union-attr]
-    made["invalid"] = tokens.assemble(ok_id, tokens.new_secret())
-    made["unknown"] = tokens.assemble(tokens.new_public_id(), tokens.new_secret())
-    made["malformed"] = made["ok"][:-1] + ("A" if made["ok"][-1] != "A" else "B")
-    return made
-
-
-def _expire_soon(ks: KeyStore) -> None:
-    import time
-
-    time.sleep(1.1)  # "old" expired a second after it was made
+    return keys_for_every_verdict(ks)
 
 
 def test_verify_answers_every_verdict_with_200_and_json(ks: KeyStore, served: ServeProcess, keys: dict[str, str]) -> None:
-    _expire_soon(ks)
     ok_id = tokens.parse(keys["ok"]).public_id  # type: ignore[union-attr]
     answers = {
         reason: served.client.post("/v1/verify", json={"key": key, "scopes": ["users:read"]})
@@ -125,7 +108,6 @@ def test_forward_auth_passes_a_valid_key_with_its_id_and_scopes(served: ServePro
 def test_forward_auth_refuses_with_the_status_gateways_act_on(
     ks: KeyStore, served: ServeProcess, keys: dict[str, str]
 ) -> None:
-    _expire_soon(ks)
     client = served.client
     for reason in ("malformed", "unknown", "invalid", "inactive", "expired"):
         answer = client.get("/v1/forward-auth", headers={"X-API-Key": keys[reason]})

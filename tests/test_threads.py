@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 
 import psycopg
 import pytest
@@ -14,42 +13,10 @@ from keyconsole import KeyStore
 from keyconsole.errors import StoreUnavailable
 from keyconsole.store.connection_pool import DEFAULT_LIMIT, ConnectionPool
 from keyconsole.store.drivers import sqlite_connector
+from tests.at_once import at_once
 from tests.pg_server import PostgresServer
 
 THREADS = 64
-
-
-def _at_once(threads: int, request: Callable[[], str]) -> tuple[list[str], list[float]]:
-    """Run ``request`` in ``threads`` threads released together; the threads live on after
-    their request, as a pool's do, until every one has answered."""
-    released = threading.Barrier(threads)
-    answered = threading.Semaphore(0)
-    pool_may_end = threading.Event()
-    answers: list[str] = [""] * threads
-    seconds: list[float] = [0.0] * threads
-
-    def worker(n: int) -> None:
-        released.wait()
-        started = time.perf_counter()
-        try:
-            answers[n] = request()
-        except Exception as error:  # noqa: BLE001 - any error is the test's finding
-            answers[n] = repr(error)
-        seconds[n] = time.perf_counter() - started
-        answered.release()
-        pool_may_end.wait(timeout=60)
-
-    pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
-    for thread in pool:
-        thread.start()
-    try:
-        for _ in range(threads):
-            assert answered.acquire(timeout=60), "a thread never answered"
-    finally:
-        pool_may_end.set()
-        for thread in pool:
-            thread.join(timeout=60)
-    return answers, seconds
 
 
 @pytest.mark.parametrize("seen_before", [True, False], ids=["key-seen-before", "first-sight"])
@@ -59,7 +26,7 @@ def test_64_threads_verify_at_the_same_moment_and_all_answer_within_a_second(
     issued = ks.keys.create("svc", ["users:read"])
     if seen_before:
         assert ks.verify(issued.key)
-    answers, seconds = _at_once(THREADS, lambda: ks.verify(issued.key, scope="users:read").reason)
+    answers, seconds = at_once(THREADS, lambda: ks.verify(issued.key, scope="users:read").reason)
     assert answers == ["ok"] * THREADS
     assert max(seconds) < 1.0
 
@@ -72,7 +39,7 @@ def test_long_lived_threads_keep_verifying(ks: KeyStore) -> None:
         reasons = {ks.verify(issued.key, scope="users:read").reason for _ in range(100)}
         return " ".join(sorted(reasons))
 
-    answers, _ = _at_once(THREADS, many)
+    answers, _ = at_once(THREADS, many)
     assert answers == ["ok"] * THREADS
 
 
@@ -84,7 +51,7 @@ def test_threads_that_come_and_go_leave_no_connections_behind(pg_server: Postgre
         ks.scopes.add("users:read")
         issued = ks.keys.create("svc", ["users:read"])
         for _wave in range(5):
-            answers, _ = _at_once(THREADS, lambda: ks.verify(issued.key).reason)
+            answers, _ = at_once(THREADS, lambda: ks.verify(issued.key).reason)
             assert answers == ["ok"] * THREADS
         with psycopg.connect(pg_server.url().replace("+psycopg", "")) as admin:
             row = admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)).fetchone()

@@ -27,8 +27,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.integrations.store_verifier import StoreVerifier
 from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, presented_key
+from keyconsole.service.store_verifier import StoreVerifier
 from keyconsole.service.verify import VerifyResult
 
 __all__ = ["HasKeyScopes", "KeyUser", "KeyconsoleAuthentication"]

@@ -15,10 +15,9 @@ from keyconsole.serve.asgi import Scope, header
 from keyconsole.serve.metrics import ServeMetrics
 from keyconsole.serve.problems import problem
 from keyconsole.serve.settings import ServeSettings
-from keyconsole.service.async_verify import AsyncVerifier
 from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, refusal_headers, status_for
-from keyconsole.service.verify import Verifier, VerifyResult
-from keyconsole.store.direct import find_driver
+from keyconsole.service.store_verifier import StoreVerifier
+from keyconsole.service.verify import VerifyResult
 
 log = logging.getLogger("keyconsole.serve")
 
@@ -29,12 +28,10 @@ PROBE_KEY = tokens.assemble(tokens.PREFIX + "0" * tokens.PUBLIC_ID_CHARS, "0" * 
 
 class ServeContext:
     def __init__(self, settings: ServeSettings) -> None:
-        driver = find_driver(settings.db)
-        if driver is None:  # the command checked this before starting any worker
-            raise StoreUnavailable("keyconsole serve reads a SQLite file or a postgresql+psycopg:// URL")
+        # The command checked, before any worker started, that the store is one serve reads
+        # through its driver (never through SQLAlchemy).
         self.settings = settings
-        self.display_name = driver.display_name
-        self.verifier = AsyncVerifier(Verifier(driver.lookup()), local_reads=driver.dialect == "sqlite")
+        self.verifier = StoreVerifier(settings.db).asynchronous
         self.metrics = ServeMetrics()
 
     async def judge(self, endpoint: str, presented: str, required: Sequence[str]) -> VerifyResult | None:

@@ -1,17 +1,20 @@
-"""The verifier a guard uses: on a KeyStore the application already holds, or on a store
-URL read through its driver alone (no SQLAlchemy, no migration, no connection until the
-first request: a guard made at import time touches nothing)."""
+"""The verifier of a guard or of `keyconsole serve`: on a KeyStore the application already
+holds, or on a store URL read through its driver alone (no SQLAlchemy, no migration, no
+connection until the first request: a guard made at import time touches nothing)."""
 
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING, Union
 
-from keyconsole.service.api import KeyStore
 from keyconsole.service.async_verify import AsyncVerifier
 from keyconsole.service.verify import Verifier
 from keyconsole.store.direct import find_driver
 
-StoreSource = str | KeyStore | None
+if TYPE_CHECKING:
+    from keyconsole.service.api import KeyStore
+
+StoreSource = Union[str, "KeyStore", None]
 
 
 class StoreVerifier:
@@ -38,12 +41,14 @@ class StoreVerifier:
 
 
 def _verifiers(source: StoreSource) -> tuple[Verifier, AsyncVerifier]:
-    if isinstance(source, KeyStore):
+    if source is not None and not isinstance(source, str):  # a KeyStore
         asynchronous = source.async_verifier()
         return asynchronous.verifier, asynchronous
     driver = find_driver(source)
     if driver is None:
-        # Not a plain SQLite file or PostgreSQL URL: the full open explains what is wrong.
+        # Not a plain SQLite file or PostgreSQL URL: the full open (SQLAlchemy) explains it.
+        from keyconsole.service.api import KeyStore
+
         return _verifiers(KeyStore(source))
     verifier = Verifier(driver.lookup())
     return verifier, AsyncVerifier(verifier, local_reads=driver.dialect == "sqlite")
