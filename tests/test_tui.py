@@ -289,6 +289,18 @@ async def test_scopes_screen_adds_and_removes_scopes(ks: KeyStore) -> None:
         assert [s.description for s in ks.scopes.list() if s.name == "reports:read"] == ["Download reports"]
 
 
+async def test_a_bad_scope_name_is_shown_in_the_scope_form_and_nothing_is_saved(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("s", "a", *"Bad Name!", "ctrl+s")
+        await pilot.pause()
+        error = app.screen.query_one("#scope-error", Label)
+        assert error.display and error.region.height >= 1  # on screen, not only set
+        assert "scope" in str(error.render()).lower()
+        assert "Bad Name!" not in ks.scopes.names()
+        await pilot.press("escape")
+
+
 async def test_the_scope_under_the_cursor_and_the_selected_ones_differ_in_characters(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:

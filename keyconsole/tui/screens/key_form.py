@@ -20,6 +20,7 @@ from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
 from keyconsole.service.validation import clean_name, parse_expiry
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
+from keyconsole.tui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
@@ -74,7 +75,7 @@ class KeyFormScreen(ModalScreen[FormResult]):
             with Horizontal(classes="field"):
                 yield Label("Name", classes="field-label")
                 yield Input(self._initial.name, placeholder="e.g. billing backend (prod)", id="name", max_length=120)
-            yield Label("", id="name-error", classes="field-error")
+            yield FieldError(id="name-error")
             with Horizontal(classes="field"):
                 yield Label("Scopes", classes="field-label")
                 if self._scopes:
@@ -83,15 +84,15 @@ class KeyFormScreen(ModalScreen[FormResult]):
                     )
                 else:
                     yield Label("No scopes yet: define some on the scopes screen (s) first.", classes="note")
-            yield Label("", id="scopes-error", classes="field-error")
+            yield FieldError(id="scopes-error")
             with Horizontal(classes="field"):
                 yield Label("Active", classes="field-label")
                 yield YesNo(self._initial.active, id="active")
             with Horizontal(classes="field"):
                 yield Label("Expires", classes="field-label")
                 yield Input(self._initial.expires, placeholder="never, YYYY-MM-DD, or 90d (UTC)", id="expires")
-            yield Label("", id="expires-error", classes="field-error")
-            yield Label("", id="form-error", classes="field-error")
+            yield FieldError(id="expires-error")
+            yield FieldError(id="form-error")
             with Horizontal(classes="buttons"):
                 yield Label("space toggles a scope, a all, n none", classes="note")
                 yield Button("Save ^s", id="save", variant="primary", compact=True)
@@ -112,10 +113,7 @@ class KeyFormScreen(ModalScreen[FormResult]):
         )
 
     def _show_error(self, field: str, message: str) -> None:
-        label = self.query_one(f"#{field}-error", Label)
-        label.update(Content(message))
-        # Hidden when empty: at 80x24 every line counts.
-        label.display = bool(message)
+        self.query_one(f"#{field}-error", FieldError).show(message)
 
     def _validate(self, values: _Values) -> bool:
         valid = True

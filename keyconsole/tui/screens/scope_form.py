@@ -8,12 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.records import ScopeInfo
+from keyconsole.tui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
@@ -35,11 +35,17 @@ class ScopeFormScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label("Add scope" if self._scope is None else f"Edit scope {self._scope.name}", classes="title")
-            yield Label("Name (lower case, digits and _ . : -, e.g. users:read)", classes="field-label")
-            yield Input("" if self._scope is None else self._scope.name, id="scope-name", disabled=self._scope is not None)
+            yield Label("Name", classes="field-label")
+            yield Input(
+                "" if self._scope is None else self._scope.name,
+                # The rule goes in the box, not the label: a long label wraps over many lines at 80x24.
+                placeholder="e.g. users:read (lower case, digits and _ . : -)",
+                id="scope-name",
+                disabled=self._scope is not None,
+            )
             yield Label("Description", classes="field-label")
             yield Input("" if self._scope is None else self._scope.description, id="scope-description")
-            yield Label("", id="scope-error", classes="field-error")
+            yield FieldError(id="scope-error")
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -57,7 +63,7 @@ class ScopeFormScreen(ModalScreen[bool]):
             else:
                 self._store.scopes.describe(self._scope.name, description)
         except KeyconsoleError as error:
-            self.query_one("#scope-error", Label).update(Content(str(error)))
+            self.query_one("#scope-error", FieldError).show(str(error))
             return
         self.dismiss(True)
 
