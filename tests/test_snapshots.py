@@ -7,7 +7,6 @@ screens do. Update after a deliberate change with: pytest tests/test_snapshots.p
 from __future__ import annotations
 
 import random
-import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,17 +19,18 @@ from keyconsole import KeyStore, tokens
 from keyconsole.tui.app import make_app
 
 SIZE = (80, 24)
-STORE_DIR = Path("/tmp/keyconsole-snapshots")
+# The header shows the store; the store itself lives in the test's own folder, so parallel
+# runs never share one.
+SHOWN_STORE = "sqlite:////tmp/keyconsole-snapshots/keys.db"
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 
 
 @pytest.fixture
-def pinned_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[KeyStore]:
+def pinned_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[KeyStore]:
     rng = random.Random(7)
     monkeypatch.setattr(tokens, "_random_chars", lambda n: "".join(rng.choice(tokens.ALPHABET) for _ in range(n)))
-    shutil.rmtree(STORE_DIR, ignore_errors=True)
-    STORE_DIR.mkdir()
-    store = KeyStore(str(STORE_DIR / "keys.db"), actor="alice", clock=lambda: NOW)
+    monkeypatch.setattr(KeyStore, "display_name", property(lambda _store: SHOWN_STORE))
+    store = KeyStore(str(tmp_path / "keys.db"), actor="alice", clock=lambda: NOW)
     store.scopes.add("users:read", "Read user profiles")
     store.scopes.add("users:write", "Create and change users")
     store.scopes.add("billing:read", "Read invoices")
@@ -39,7 +39,6 @@ def pinned_store(monkeypatch: pytest.MonkeyPatch) -> Iterator[KeyStore]:
     store.keys.create("old partner", ["users:read"], active=False)
     yield store
     store.close()
-    shutil.rmtree(STORE_DIR, ignore_errors=True)
 
 
 async def _steady(pilot: Pilot[None]) -> None:
