@@ -3,12 +3,12 @@ processes and workers on one store, shutdown, and the caller check."""
 
 from __future__ import annotations
 
+import json
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -129,19 +129,23 @@ def test_sigterm_lets_the_request_in_flight_finish(ks: KeyStore, store_url: str)
     key = ks.keys.create("svc", ["users:read"]).key
     server = ServeProcess(store_url)
     server.wait_ready()
-    answers: list[int] = []
-    # A first sight of the key runs argon2 in a worker thread: tens of milliseconds in flight.
-    request = threading.Thread(
-        target=lambda: answers.append(server.client.get("/v1/forward-auth", headers={"X-API-Key": key}).status_code)
-    )
-    request.start()
-    time.sleep(0.005)
-    server.process.send_signal(signal.SIGTERM)
-    request.join(timeout=30)
+    body = json.dumps({"key": key}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as client:
+        # The request is under way (its body half sent) when SIGTERM arrives.
+        client.sendall(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % 10 + body[:10] + b"\r\n")
+        time.sleep(0.3)
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        rest = body[10:]
+        client.sendall(b"%x\r\n" % len(rest) + rest + b"\r\n0\r\n\r\n")
+        answer = b""
+        while chunk := client.recv(65536):  # the server closes the connection as it stops
+            answer += chunk
     started = time.monotonic()
     assert server.process.wait(timeout=20) == 0
     assert time.monotonic() - started < 10
-    assert answers == [200]
+    assert answer.startswith(b"HTTP/1.1 200") and b'"valid":true' in answer
     server.stop()
 
 
