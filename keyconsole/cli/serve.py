@@ -24,7 +24,11 @@ from keyconsole.store.direct import find_driver, unusable_because
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="uvicorn's access log (keys in paths are cut to their public id).")
 def serve(listen: str, workers: int, caller_scope: str | None, no_caller_check: bool, access_log: bool) -> None:
-    """Serve POST /v1/verify, /v1/forward-auth, /healthz, /readyz and /metrics over HTTP."""
+    """The HTTP verify service, for APIs in any language and for gateways.
+
+    POST /v1/verify, /v1/forward-auth (nginx, Traefik, Caddy, Envoy), /healthz, /readyz and
+    /metrics. See the README for the answers and for gateway configurations.
+    """
     host, port = parse_listen(listen)
     if caller_scope is not None and no_caller_check:
         raise InvalidInput("--caller-scope and --no-caller-check contradict each other: choose one")
@@ -36,7 +40,12 @@ def serve(listen: str, workers: int, caller_scope: str | None, no_caller_check: 
     db = settings().db
     _check_store(db)
     _check_port_free(host, port)
-    from keyconsole.serve.server import run
+    try:
+        from keyconsole.serve.server import run
+    except ModuleNotFoundError as missing:
+        raise KeyconsoleError(
+            f"keyconsole serve needs {missing.name}: pip install 'keyconsole[serve]'"
+        ) from None
 
     note(f"keyconsole: serving on http://{_url_host(host)}:{port} with {workers} worker(s); ctrl+c stops")
     run(ServeSettings(db=db, host=host, port=port, workers=workers, caller_scope=caller_scope, access_log=access_log))
