@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -9,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from keyconsole import KeyStore
 
 
 def kc(db: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -155,3 +159,20 @@ def test_a_reader_that_goes_away_stops_the_listing_quietly(sqlite_url: str) -> N
     process.stdout.close()
     _, err = process.communicate(timeout=60)
     assert process.returncode == 141 and err == b""
+
+
+def test_keys_list_as_csv_is_a_credential_report_that_round_trips(ks: KeyStore, store_url: str) -> None:
+    ks.keys.create('billing, "prod" backend', ["users:read", "billing:read"])
+    ks.keys.create("plain", ["users:read"], active=False)
+    raw = subprocess.run([sys.executable, "-m", "keyconsole", "keys", "list", "--format", "csv", "--db", store_url],
+                         capture_output=True, check=True, timeout=60).stdout
+    assert raw.endswith(b"\r\n") and raw.count(b"\r\n") == 3  # RFC 4180 line ends: a header and two rows
+    report = raw.decode()
+    rows = list(csv.DictReader(io.StringIO(report, newline="")))
+    as_json = json.loads(ok(kc(store_url, "keys", "list", "--json")).stdout)
+    assert [list(row) for row in rows][0] == list(as_json[0])  # every --json column, same order
+    assert [row["name"] for row in rows] == [item["name"] for item in as_json]
+    assert rows[0]["name"] == 'billing, "prod" backend'
+    assert rows[0]["scopes"] == "billing:read users:read"
+    assert (rows[0]["active"], rows[1]["active"]) == ("true", "false")
+    assert rows[0]["expires_at"] == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from keyconsole.cli.context import common_options, settings
-from keyconsole.cli.output import emit_json, note, safe, table, when
+from keyconsole.cli.output import emit_csv, emit_json, note, safe, table, when
 from keyconsole.service.clock import utc_now
 from keyconsole.service.key_query import SORTS, STATUS_FILTERS, UNCHANGED, KeyQuery
 from keyconsole.service.records import IssuedKey, KeyInfo
@@ -22,11 +22,17 @@ def keys() -> None:
 @click.option("--status", type=click.Choice(STATUS_FILTERS), default="all", show_default=True)
 @click.option("--search", metavar="TEXT", help="Part of a name or scope, or the start of a key id.")
 @click.option("--sort", type=click.Choice(list(SORTS)), default="name", show_default=True)
-def list_keys(status: str, search: str | None, sort: str) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default=None,
+              help="text (a table), json (as --json) or csv (a credential report: every --json column).")
+def list_keys(status: str, search: str | None, sort: str, output_format: str | None) -> None:
     """List keys (every key unless --status narrows it)."""
     found = settings().open().keys.list(KeyQuery(status=status, search=search, sort=sort))
-    if settings().as_json:
+    output_format = output_format or ("json" if settings().as_json else "text")
+    if output_format == "json":
         emit_json([key.to_json() for key in found])
+        return
+    if output_format == "csv":
+        emit_csv([key.to_json() for key in found])
         return
     if not found:
         note("no keys match" if search or status != "all" else "no keys yet: keyconsole keys create --name NAME --scope SCOPE")
