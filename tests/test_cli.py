@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -176,3 +177,15 @@ def test_keys_list_as_csv_is_a_credential_report_that_round_trips(ks: KeyStore, 
     assert rows[0]["scopes"] == "billing:read users:read"
     assert (rows[0]["active"], rows[1]["active"]) == ("true", "false")
     assert rows[0]["expires_at"] == ""
+
+
+def test_keys_list_narrows_to_stale_and_expiring_keys(ks: KeyStore, store_url: str) -> None:
+    ks.keys.create("fresh", ["users:read"], expires_at=datetime.now(UTC) + timedelta(days=3))
+    ks.keys.create("later", ["users:read"], expires_at=datetime.now(UTC) + timedelta(days=60))
+    assert json.loads(ok(kc(store_url, "keys", "list", "--unused-for", "90d", "--json")).stdout) == []
+    stale_now = json.loads(ok(kc(store_url, "keys", "list", "--unused-for", "0", "--json")).stdout)
+    assert [key["name"] for key in stale_now] == ["fresh", "later"]
+    soon = json.loads(ok(kc(store_url, "keys", "list", "--expiring-within", "14d", "--json")).stdout)
+    assert [key["name"] for key in soon] == ["fresh"]
+    refused = kc(store_url, "keys", "list", "--expiring-within", "soon")
+    assert refused.returncode == 2 and "cannot read the duration" in refused.stderr

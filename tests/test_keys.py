@@ -263,3 +263,32 @@ def test_names_that_only_look_different_are_the_same_name(ks: KeyStore) -> None:
             ks.keys.create(look_alike, ["users:read"])
     ks.keys.create("ﬁle", ["users:read"])  # a ligature
     assert ks.keys.get("file").name == "ﬁle"
+
+
+def test_list_finds_keys_expiring_soon_and_keys_unused_for_long(store_url: str) -> None:
+    start = datetime(2027, 1, 1, tzinfo=UTC)
+    now = [start]
+    ks = KeyStore(store_url, actor="t", clock=lambda: now[0])
+    ks.scopes.add("users:read")
+    ks.keys.create("never used", ["users:read"])
+    used = ks.keys.create("used lately", ["users:read"], expires_at=start + timedelta(days=200))
+    ks.keys.create("ends soon", ["users:read"], expires_at=start + timedelta(days=125))
+    ks.keys.create("ended", ["users:read"], expires_at=start + timedelta(days=110))
+    now[0] = start + timedelta(days=95)
+    ks.keys.create("new", ["users:read"])
+    now[0] = start + timedelta(days=100)
+    assert ks.verify(used.key)
+    now[0] = start + timedelta(days=120)
+
+    def names(**query: timedelta) -> list[str]:
+        return [key.name for key in ks.keys.list(KeyQuery(**query))]  # type: ignore[arg-type]
+
+    assert names(unused_for=timedelta(days=90)) == ["ended", "ends soon", "never used"]
+    assert names(unused_for=timedelta(days=10)) == ["ended", "ends soon", "never used", "new", "used lately"]
+    assert names(expiring_within=timedelta(days=14)) == ["ends soon"]
+    assert names(expiring_within=timedelta(days=100)) == ["ends soon", "used lately"]
+    # Durations past the calendar's end are held there instead of failing.
+    assert names(unused_for=timedelta(days=999_999_999)) == []
+    assert names(expiring_within=timedelta(days=999_999_999)) == ["ends soon", "used lately"]
+    assert ks.keys.count(KeyQuery(status="active", unused_for=timedelta(days=90))) == 2
+    ks.close()

@@ -22,11 +22,19 @@ def keys() -> None:
 @click.option("--status", type=click.Choice(STATUS_FILTERS), default="all", show_default=True)
 @click.option("--search", metavar="TEXT", help="Part of a name or scope, or the start of a key id.")
 @click.option("--sort", type=click.Choice(list(SORTS)), default="name", show_default=True)
+@click.option("--expiring-within", metavar="DURATION", help="Only keys not yet expired that expire within it (14d).")
+@click.option("--unused-for", metavar="DURATION", help="Only keys not used for so long (never used: since creation).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default=None,
               help="text (a table), json (as --json) or csv (a credential report: every --json column).")
-def list_keys(status: str, search: str | None, sort: str, output_format: str | None) -> None:
+def list_keys(status: str, search: str | None, sort: str, expiring_within: str | None, unused_for: str | None,
+              output_format: str | None) -> None:
     """List keys (every key unless --status narrows it)."""
-    found = settings().open().keys.list(KeyQuery(status=status, search=search, sort=sort))
+    query = KeyQuery(
+        status=status, search=search, sort=sort,
+        expiring_within=None if expiring_within is None else parse_duration(expiring_within),
+        unused_for=None if unused_for is None else parse_duration(unused_for),
+    )
+    found = settings().open().keys.list(query)
     output_format = output_format or ("json" if settings().as_json else "text")
     if output_format == "json":
         emit_json([key.to_json() for key in found])
@@ -35,7 +43,8 @@ def list_keys(status: str, search: str | None, sort: str, output_format: str | N
         emit_csv([key.to_json() for key in found])
         return
     if not found:
-        note("no keys match" if search or status != "all" else "no keys yet: keyconsole keys create --name NAME --scope SCOPE")
+        narrowed = search or status != "all" or expiring_within or unused_for
+        note("no keys match" if narrowed else "no keys yet: keyconsole keys create --name NAME --scope SCOPE")
         return
     table(
         ["NAME", "KEY ID", "SCOPES", "STATUS", "EXPIRES", "LAST USED", "CREATED"],

@@ -7,6 +7,7 @@ is imported (see service/preview.py).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Final
 
 
@@ -30,3 +31,7 @@ class KeyQuery:
     search: str | None = None
     sort: str = "name"
     descending: bool = False
+    # Not yet expired, and expiring within this long from now.
+    expiring_within: timedelta | None = None
+    # Not used for this long (a key never used counts from its creation).
+    unused_for: timedelta | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, text
@@ -94,6 +94,12 @@ class KeyService:
             statement = statement.where(ApiKey.active.is_(False))
         elif query.status == "expired":
             statement = statement.where(ApiKey.active.is_(True), ApiKey.expires_at <= now)
+        if query.expiring_within is not None:
+            horizon = _moved(now, query.expiring_within)
+            statement = statement.where(ApiKey.expires_at > now, ApiKey.expires_at <= horizon)
+        if query.unused_for is not None:
+            cutoff = _moved(now, -query.unused_for)
+            statement = statement.where(func.coalesce(ApiKey.last_used_at, ApiKey.created_at) <= cutoff)
         if query.search and query.search.strip():
             statement = statement.where(or_(*self._text_matches(session, query.search.strip())))
         return statement
@@ -343,3 +349,11 @@ class KeyService:
         new = self._scopes_by_name(session, names)
         return None if [s.name for s in new] == [s.name for s in key.scopes] else new
 
+
+
+def _moved(moment: datetime, by: timedelta) -> datetime:
+    """``moment + by``, held at the calendar's ends rather than overflowing (``--unused-for 9999999d``)."""
+    try:
+        return moment + by
+    except OverflowError:
+        return (datetime.max if by > timedelta(0) else datetime.min).replace(tzinfo=UTC)
