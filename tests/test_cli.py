@@ -189,3 +189,35 @@ def test_keys_list_narrows_to_stale_and_expiring_keys(ks: KeyStore, store_url: s
     assert [key["name"] for key in soon] == ["fresh"]
     refused = kc(store_url, "keys", "list", "--expiring-within", "soon")
     assert refused.returncode == 2 and "cannot read the duration" in refused.stderr
+
+
+def test_several_keys_are_switched_off_together_or_not_at_all(ks: KeyStore, store_url: str) -> None:
+    for name in ("a", "b", "c"):
+        ks.keys.create(name, ["users:read"])
+    events_before = len(ks.audit.query(limit=1000))
+    refused = kc(store_url, "keys", "deactivate", "a", "b", "nosuch")
+    assert refused.returncode == 1 and "nosuch" in refused.stderr
+    assert all(key.active for key in ks.keys.list())  # all or nothing: nothing
+    done = json.loads(ok(kc(store_url, "keys", "deactivate", "a", "b", "--json")).stdout)
+    assert sorted(key["name"] for key in done) == ["a", "b"]
+    assert {key.name: key.active for key in ks.keys.list()} == {"a": False, "b": False, "c": True}
+    events = ks.audit.query(limit=1000)
+    assert len(events) == events_before + 2  # one event per key
+    assert {event.action for event in events[:2]} == {"key.deactivate"}
+    again = ok(kc(store_url, "keys", "activate", "a", "b", "c"))
+    assert "already active" in again.stderr and all(key.active for key in ks.keys.list())
+
+
+def test_a_sweep_switches_off_keys_unused_for_long_and_a_dry_run_changes_nothing(ks: KeyStore, store_url: str) -> None:
+    for name in ("old one", "old two"):
+        ks.keys.create(name, ["users:read"])
+    dry = ok(kc(store_url, "keys", "deactivate", "--unused-for", "0", "--dry-run"))
+    assert "would be inactive" in dry.stderr and "nothing was changed" in dry.stderr
+    assert all(key.active for key in ks.keys.list())
+    assert json.loads(ok(kc(store_url, "keys", "deactivate", "--unused-for", "90d", "--json")).stdout) == []
+    swept = json.loads(ok(kc(store_url, "keys", "deactivate", "--unused-for", "0", "--json")).stdout)
+    assert sorted(key["name"] for key in swept) == ["old one", "old two"]
+    assert not any(key.active for key in ks.keys.list())
+    both = kc(store_url, "keys", "deactivate", "old one", "--unused-for", "1d")
+    assert both.returncode == 2 and "not both" in both.stderr
+    assert kc(store_url, "keys", "deactivate").returncode == 2

@@ -6,8 +6,10 @@ import click
 
 from keyconsole.cli.context import common_options, settings
 from keyconsole.cli.output import emit_csv, emit_json, note, safe, table, when
+from keyconsole.errors import InvalidInput
 from keyconsole.service.clock import utc_now
 from keyconsole.service.key_query import SORTS, STATUS_FILTERS, UNCHANGED, KeyQuery
+from keyconsole.service.keys import Switched
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import parse_duration, parse_expiry
 
@@ -109,18 +111,49 @@ def edit(key: str, name: str | None, scope_names: tuple[str, ...], add_scope: tu
 
 @keys.command()
 @common_options
-@click.argument("key")
-def activate(key: str) -> None:
-    """Switch a key on."""
-    _print_changed(settings().open().keys.set_active(key, True), "active")
+@click.argument("key", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+def activate(key: tuple[str, ...], dry_run: bool) -> None:
+    """Switch keys on (one or several: all of them or, on any error, none)."""
+    switched = settings().open().keys.set_active_many(key, True, dry_run=dry_run)
+    _report_switch(switched, key, "active", dry_run)
 
 
 @keys.command()
 @common_options
-@click.argument("key")
-def deactivate(key: str) -> None:
-    """Switch a key off: it stops verifying at once, everywhere."""
-    _print_changed(settings().open().keys.set_active(key, False), "inactive")
+@click.argument("key", nargs=-1)
+@click.option("--unused-for", metavar="DURATION",
+              help="Instead of naming keys: every active key not used for so long (never used: since creation).")
+@click.option("--dry-run", is_flag=True, help="Say what would change; change nothing.")
+def deactivate(key: tuple[str, ...], unused_for: str | None, dry_run: bool) -> None:
+    """Switch keys off: they stop verifying at once, everywhere (all of them or, on any error, none)."""
+    store = settings().open()
+    if unused_for is not None:
+        if key:
+            raise InvalidInput("name keys or give --unused-for, not both")
+        switched = store.keys.deactivate_unused(parse_duration(unused_for), dry_run=dry_run)
+    else:
+        switched = store.keys.set_active_many(key, False, dry_run=dry_run)
+    _report_switch(switched, key, "inactive", dry_run)
+
+
+def _report_switch(switched: Switched, named: tuple[str, ...], state: str, dry_run: bool) -> None:
+    if settings().as_json:
+        # One key named: its object, as before several could be; otherwise an array.
+        if len(named) == 1 and len(switched.changed) + len(switched.already) == 1:
+            emit_json((switched.changed or switched.already)[0].to_json())
+        else:
+            emit_json([info.to_json() for info in switched.changed])
+        return
+    verb = "would be" if dry_run else "now"
+    for info in switched.changed:
+        note(f"{safe(info.name)!r} ({info.public_id}): {verb} {state}")
+    for info in switched.already:
+        note(f"{safe(info.name)!r} ({info.public_id}): already {state}")
+    if not switched.changed and not switched.already:
+        note("no key matches")
+    elif dry_run:
+        note(f"dry run: {len(switched.changed)} key(s) would be {state}; nothing was changed")
 
 
 @keys.command()

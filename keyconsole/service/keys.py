@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
@@ -47,6 +47,13 @@ def _check_version(key: ApiKey, expected_version: int | None) -> None:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class Switched(NamedTuple):
+    """Keys a bulk switch changed (or, in a dry run, would change), and those already so."""
+
+    changed: list[KeyInfo]
+    already: list[KeyInfo]
 
 
 class KeyService:
@@ -275,6 +282,44 @@ class KeyService:
 
     def set_active(self, ref: str, active: bool, *, expected_version: int | None = None) -> KeyInfo:
         return self.edit(ref, active=active, expected_version=expected_version)
+
+    def set_active_many(self, refs: Sequence[str], active: bool, *, dry_run: bool = False) -> Switched:
+        """Switch several keys on or off in one transaction: all of them, or on any error
+        (an unknown key, a clash) none. One audit event per key that changed; ``dry_run``
+        says what would change and writes nothing."""
+        if not refs:
+            raise InvalidInput("name at least one key")
+        with self._store.write() as session:
+            keys: dict[int, ApiKey] = {}
+            for ref in refs:
+                key = self._find(session, ref, for_update=True)
+                keys.setdefault(key.id, key)
+            return self._switch(session, list(keys.values()), active, dry_run=dry_run)
+
+    def deactivate_unused(self, unused_for: timedelta, *, dry_run: bool = False) -> Switched:
+        """Switch off every active key not used for ``unused_for`` (never used: since its
+        creation), read and changed in one transaction so a key used meanwhile is spared."""
+        now = self._now()
+        with self._store.write() as session:
+            query = KeyQuery(status="active", unused_for=unused_for)
+            statement = self._filtered(session, select(ApiKey), query, now).options(selectinload(ApiKey.scopes))
+            keys = list(session.scalars(statement.order_by(ApiKey.id).with_for_update()))
+            return self._switch(session, keys, False, dry_run=dry_run)
+
+    def _switch(self, session: Session, keys: list[ApiKey], active: bool, *, dry_run: bool) -> Switched:
+        now = self._now()
+        changing = [key for key in keys if key.active != active]
+        already = [key_info(key, now) for key in keys if key.active == active]
+        if dry_run:
+            return Switched([key_info(key, now) for key in changing], already)
+        for key in changing:
+            key.active, key.updated_at = active, now
+            session.flush()
+            audit_log.record(
+                session, at=now, actor=self._actor, action="key.activate" if active else "key.deactivate",
+                key=key, details={"active": [not active, active]},
+            )
+        return Switched([key_info(key, now) for key in changing], already)
 
     def rotate(self, ref: str, *, grace: timedelta = timedelta(0), expected_version: int | None = None) -> IssuedKey:
         """A new secret for the same key; the old one keeps working for ``grace``, then never."""
