@@ -14,9 +14,9 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
-from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, send_response
+from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, header, send_response
 from keyconsole.serve.context import ServeContext, refusal, refused_by
-from keyconsole.service.http_verdicts import presented_key
+from keyconsole.service.http_verdicts import presented_key_in
 
 SCOPE_HEADER = b"x-keyconsole-scope"
 KEY_ID_HEADER = b"x-keyconsole-key-id"
@@ -25,25 +25,15 @@ TEXT = b"text/plain; charset=utf-8"
 
 
 class _Asked:
-    """What a gateway's request carries for us, read in one pass over its headers."""
+    """What a gateway's request carries for us: the key and the scopes it must hold."""
 
     __slots__ = ("key", "scopes")
 
     def __init__(self, scope: Scope) -> None:
-        bearer = api_key = listed = None
-        for name, value in scope["headers"]:
-            if name == b"authorization":
-                bearer = value
-            elif name == b"x-api-key":
-                api_key = value
-            elif name == SCOPE_HEADER:
-                listed = value
-        self.key = presented_key(
-            None if bearer is None else bearer.decode("latin-1"), None if api_key is None else api_key.decode("latin-1")
-        )
+        self.key = presented_key_in(scope["headers"])
         self.scopes = _scopes_in_query(scope.get("query_string", b""))
-        if listed is not None:
-            self.scopes = (*self.scopes, *listed.decode("latin-1").split())
+        if (listed := header(scope, SCOPE_HEADER)) is not None:
+            self.scopes = (*self.scopes, *listed.split())
 
 
 @lru_cache(maxsize=256)

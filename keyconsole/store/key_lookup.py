@@ -74,6 +74,13 @@ def _column_value(moment: datetime, dialect: str) -> Any:
 _NOT_READ = object()
 
 
+class _ServedBeforeAndFailed(Exception):
+    """A pooled connection that had served before failed: perhaps only it was stale."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+
 def _key_state(row: tuple[Any, ...] | None) -> KeyState | None:
     if row is None:
         return None
@@ -114,6 +121,18 @@ class KeyLookup:
 
     def find(self, public_id: str) -> KeyState | None:
         try:
+            return self._read_once(public_id)
+        except _ServedBeforeAndFailed:
+            # The server restarted or failed over, and the other idle connections went with
+            # it. One new connection decides.
+            self._pool.discard_idle()
+        try:
+            return self._read_once(public_id)
+        except _ServedBeforeAndFailed as failed:
+            raise self._unavailable(failed.error) from None
+
+    def _read_once(self, public_id: str) -> KeyState | None:
+        try:
             item = self._pool.take()
         except self._driver_error as error:
             raise self._unavailable(error) from None
@@ -123,28 +142,10 @@ class KeyLookup:
             self._pool.discard(item)
             if item.fresh:
                 raise self._unavailable(error) from None
-            return self._read_on_a_new_connection(public_id)
+            raise _ServedBeforeAndFailed(error) from None
         except BaseException:
             # Interrupted mid-query: the connection's state is unknown.
             self._pool.discard(item)
-            raise
-        self._pool.give_back(item)
-        return state
-
-    def _read_on_a_new_connection(self, public_id: str) -> KeyState | None:
-        # A connection that served before failed: the server restarted or failed over, and
-        # the other idle connections went with it. One new connection decides.
-        self._pool.discard_idle()
-        try:
-            item = self._pool.take()
-        except self._driver_error as error:
-            raise self._unavailable(error) from None
-        try:
-            state = self._read(item, public_id)
-        except BaseException as error:
-            self._pool.discard(item)
-            if isinstance(error, self._driver_error):
-                raise self._unavailable(error) from None
             raise
         self._pool.give_back(item)
         return state
