@@ -41,10 +41,10 @@ def test_seeded_keys_look_real_and_read_back_like_any_key(store_url: str) -> Non
         assert [key.created_at for key in newest] == sorted((key.created_at for key in keys), reverse=True)[:50]
 
         # The listing indexes, dropped for the load, are back.
-        with store.store.engine.connect() as conn:
+        with store.database.engine.connect() as conn:
             indexes = {index["name"] for index in inspect(conn).get_indexes("api_keys")}
         assert {index.name for index in ApiKey.__table__.indexes} <= indexes
-        with store.store.engine.connect() as conn:
+        with store.database.engine.connect() as conn:
             assert name_index.exists(conn), "the name index, suspended for the load, is back"
             links = {tuple(fk["constrained_columns"]) for fk in inspect(conn).get_foreign_keys("key_scopes")}
             assert links == {("key_id",), ("scope_id",)}, "the links' foreign keys, deferred for the load, are back"

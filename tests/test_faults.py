@@ -28,8 +28,8 @@ KILL_ROUNDS = 12
 def integrity_problems(store: KeyStore) -> list[str]:
     """What a damaged store would show: SQLite's own checks, orphans, a broken audit chain."""
     problems: list[str] = []
-    with store.store.engine.connect() as conn:
-        if store.store.dialect == "sqlite":
+    with store.database.engine.connect() as conn:
+        if store.database.dialect == "sqlite":
             problems += [row[0] for row in conn.execute(text("PRAGMA integrity_check")) if row[0] != "ok"]
             problems += [repr(tuple(row)) for row in conn.execute(text("PRAGMA foreign_key_check"))]
         orphans = conn.execute(text(

@@ -15,7 +15,7 @@ from keyconsole.store.key_lookup import KeyLookup
 
 
 def _pooled(ks: KeyStore, _url: str) -> KeyLookup:
-    return ks.store.key_lookup()
+    return ks.database.key_lookup()
 
 
 def _direct(_ks: KeyStore, url: str) -> KeyLookup:
@@ -59,7 +59,7 @@ def test_an_unknown_public_id_is_none(ks: KeyStore, store_url: str, opener: Call
 @pytest.mark.parametrize("opener", OPENERS)
 def test_touch_records_last_used(ks: KeyStore, store_url: str, opener: Callable[[KeyStore, str], KeyLookup]) -> None:
     info = ks.keys.create("svc", ["users:read"]).info
-    state = ks.store.key_lookup().find(info.public_id)
+    state = ks.database.key_lookup().find(info.public_id)
     assert state is not None
     moment = datetime(2030, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
     assert opener(ks, store_url).touch(state.key_id, moment)
@@ -70,7 +70,7 @@ def test_touch_gives_way_to_a_long_sqlite_writer(sqlite_url: str) -> None:
     with KeyStore(sqlite_url, actor="tester") as ks:
         ks.scopes.add("users:read")
         issued = ks.keys.create("svc", ["users:read"])
-        lookup = ks.store.key_lookup()
+        lookup = ks.database.key_lookup()
         state = lookup.find(issued.info.public_id)
         assert state is not None
         writer = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from keyconsole import KeyStore
 from keyconsole.models import Base
 from keyconsole.service.key_query import KeyQuery
-from keyconsole.store import Store, name_index
+from keyconsole.store import Database, name_index
 from keyconsole.store.migrations import HEAD, SCRIPT_LOCATION, VERSION_TABLE
 
 
@@ -22,8 +22,8 @@ def test_head_names_the_newest_revision() -> None:
 
 
 def test_a_migrated_store_matches_the_models(store_url: str) -> None:
-    store = Store(store_url)
-    with store.engine.connect() as conn:
+    database = Database(store_url)
+    with database.engine.connect() as conn:
         # The name index (FTS5 and its shadow tables) lives outside the models on purpose.
         def outside_the_index(name: str | None, type_: str, _parent: object) -> bool:
             return not (type_ == "table" and name is not None and name.startswith(name_index.TABLE))
@@ -39,12 +39,12 @@ def test_a_migrated_store_matches_the_models(store_url: str) -> None:
         ]
         assert strict == []
         assert context.get_current_revision() == HEAD
-    store.dispose()
+    database.dispose()
 
 
 def _set_back(store: KeyStore, revision: str, *statements: str) -> None:
     """Make ``store`` look as ``revision`` left it: run ``statements``, then record it."""
-    with store.store.engine.begin() as conn:
+    with store.database.engine.begin() as conn:
         for statement in statements:
             conn.execute(text(statement))
         conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '{revision}'"))
@@ -83,7 +83,7 @@ def test_0004_indexes_the_names_already_in_a_sqlite_store(sqlite_url: str) -> No
         drops = [f"DROP TRIGGER {name_index.TABLE}_{trigger}" for trigger in ("insert", "delete", "rename")]
         _set_back(ks, "0003", *drops, f"DROP TABLE {name_index.TABLE}")
     with KeyStore(sqlite_url, actor="t") as ks:
-        assert ks.store.has_name_index
+        assert ks.database.has_name_index
         assert [key.name for key in ks.keys.list(KeyQuery(search="exporter"))] == ["billing exporter"]
         ks.keys.create("later key", ["users:read"])
         assert [key.name for key in ks.keys.list(KeyQuery(search="later"))] == ["later key"]

@@ -30,11 +30,11 @@ def statements(ks: KeyStore, search: str) -> list[tuple[str, object]]:
     def capture(_conn, _cursor, statement, parameters, _context, _many):  # type: ignore[no-untyped-def]
         seen.append((statement, parameters))
 
-    event.listen(ks.store.engine, "before_cursor_execute", capture)
+    event.listen(ks.database.engine, "before_cursor_execute", capture)
     try:
         ks.keys.list(KeyQuery(search=search), limit=200)
     finally:
-        event.remove(ks.store.engine, "before_cursor_execute", capture)
+        event.remove(ks.database.engine, "before_cursor_execute", capture)
     return seen
 
 
@@ -44,7 +44,7 @@ def listing_plan(ks: KeyStore, search: str) -> str:
         (statement, parameters) for statement, parameters in statements(ks, search)
         if statement.startswith("SELECT api_keys.id") and "LIMIT" in statement
     )
-    with ks.store.engine.connect() as conn:
+    with ks.database.engine.connect() as conn:
         return "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
 
 
@@ -70,12 +70,12 @@ def test_0005_indexes_the_names_already_in_a_postgres_store(pg_url: str) -> None
     with KeyStore(pg_url, actor="t") as ks:
         ks.scopes.add("users:read")
         ks.keys.create("billing exporter", ["users:read"])
-        with ks.store.engine.begin() as conn:
+        with ks.database.engine.begin() as conn:
             conn.execute(text(f"DROP INDEX {name_index.POSTGRES_INDEX}"))
             conn.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '0004'"))
             assert not name_index.exists(conn)
     with KeyStore(pg_url, actor="t") as ks:
-        with ks.store.engine.connect() as conn:
+        with ks.database.engine.connect() as conn:
             assert name_index.exists(conn)
         assert [key.name for key in ks.keys.list(KeyQuery(search="exporter"))] == ["billing exporter"]
 
@@ -96,7 +96,7 @@ def unprivileged_url(pg_server: PostgresServer) -> Iterator[str]:
 
 def test_a_role_that_may_not_create_pg_trgm_still_gets_a_working_store(unprivileged_url: str) -> None:
     with KeyStore(unprivileged_url, actor="t") as ks:
-        with ks.store.engine.connect() as conn:
+        with ks.database.engine.connect() as conn:
             assert conn.execute(text(f"SELECT version_num FROM {VERSION_TABLE}")).scalar() == HEAD
             assert not name_index.exists(conn)
         ks.scopes.add("users:read")

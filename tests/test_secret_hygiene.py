@@ -34,8 +34,8 @@ def store_contents(url: str) -> str:
     """Every row of every table, as text."""
     with KeyStore(url) as store:
         metadata = MetaData()
-        metadata.reflect(store.store.engine)
-        with store.store.engine.connect() as conn:
+        metadata.reflect(store.database.engine)
+        with store.database.engine.connect() as conn:
             return "\n".join(
                 repr(row) for table in metadata.sorted_tables for row in conn.execute(select(table))
             )

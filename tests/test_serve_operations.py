@@ -43,7 +43,7 @@ def test_serve_refuses_what_is_not_a_keyconsole_store(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(("revision", "words"), [("0004", "needs migrating"), ("9999", "newer keyconsole")])
 def test_serve_refuses_a_store_at_another_schema(store_url: str, revision: str, words: str) -> None:
-    with KeyStore(store_url, actor="t") as ks, ks.store.engine.begin() as connection:
+    with KeyStore(store_url, actor="t") as ks, ks.database.engine.begin() as connection:
         connection.execute(text(f"UPDATE {VERSION_TABLE} SET version_num = '{revision}'"))
     _one_line_refusal(run_serve(store_url), 1, words)
 

@@ -10,7 +10,7 @@ import pytest
 
 from keyconsole import KeyStore
 from keyconsole.errors import InvalidStoreURL, StoreUnavailable
-from keyconsole.store import Store
+from keyconsole.store import Database
 
 
 def _digest(path: Path) -> str:
@@ -18,25 +18,25 @@ def _digest(path: Path) -> str:
 
 
 def test_a_new_default_store_is_private(tmp_path: Path) -> None:
-    store = Store()
-    path = store.location.sqlite_path
+    database = Database()
+    path = database.location.sqlite_path
     assert path is not None and path.is_relative_to(tmp_path)
     assert path.stat().st_mode & 0o777 == 0o600
     assert path.parent.stat().st_mode & 0o777 == 0o700
-    store.dispose()
+    database.dispose()
 
 
 def test_a_sqlite_store_runs_in_wal_mode_with_a_busy_timeout(sqlite_url: str) -> None:
-    store = Store(sqlite_url)
-    with store.engine.connect() as conn:
+    database = Database(sqlite_url)
+    with database.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() >= 5000
-    store.dispose()
+    database.dispose()
 
 
 def test_a_missing_folder_is_reported_not_created(tmp_path: Path) -> None:
     with pytest.raises(StoreUnavailable, match="does not exist"):
-        Store(str(tmp_path / "nowhere" / "keys.db"))
+        Database(str(tmp_path / "nowhere" / "keys.db"))
     assert not (tmp_path / "nowhere").exists()
 
 
@@ -45,7 +45,7 @@ def test_a_file_that_is_not_a_database_is_refused_and_left_untouched(tmp_path: P
     path.write_text("my precious notes\n" * 100)
     before = _digest(path)
     with pytest.raises(StoreUnavailable, match="not a keyconsole store"):
-        Store(str(path))
+        Database(str(path))
     assert _digest(path) == before
 
 
@@ -56,29 +56,29 @@ def test_another_programs_database_is_refused_and_left_untouched(tmp_path: Path)
         conn.execute("INSERT INTO invoices (total) VALUES (12.5)")
     before = _digest(path)
     with pytest.raises(StoreUnavailable, match="holds other tables: invoices"):
-        Store(str(path))
+        Database(str(path))
     assert _digest(path) == before
     assert not Path(f"{path}-wal").exists()
 
 
 def test_a_store_from_a_newer_keyconsole_is_refused(sqlite_url: str) -> None:
-    Store(sqlite_url).dispose()
+    Database(sqlite_url).dispose()
     path = sqlite_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as conn:
         conn.execute("UPDATE keyconsole_alembic_version SET version_num = '9999'")
     with pytest.raises(StoreUnavailable, match="newer keyconsole"):
-        Store(sqlite_url)
+        Database(sqlite_url)
 
 
 @pytest.mark.parametrize("url", ["", "mysql://h/db", "postgresql+asyncpg://h/db", "sqlite+aiosqlite:///x.db", "postgresql+psycopg://u@h:notaport/db", "://x"])
 def test_urls_keyconsole_cannot_use_are_refused_as_bad_usage(url: str) -> None:
     with pytest.raises(InvalidStoreURL):
-        Store(url)
+        Database(url)
 
 
 def test_an_unreachable_server_is_a_clear_error_without_the_password() -> None:
     with pytest.raises(StoreUnavailable) as caught:
-        Store("postgresql+psycopg://admin:s3cret@127.0.0.1:1/keys")
+        Database("postgresql+psycopg://admin:s3cret@127.0.0.1:1/keys")
     assert "cannot use the store" in str(caught.value)
     assert "s3cret" not in str(caught.value)
 

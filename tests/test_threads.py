@@ -72,7 +72,7 @@ def test_a_verify_that_cannot_connect_raises_store_unavailable(pg_server: Postgr
         admin.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO capped")
     capped_url = url.replace("postgres@", "capped@")
     with KeyStore(capped_url, actor="tester") as ks:
-        ks.store.engine.dispose()  # the role's one connection is now free ...
+        ks.database.engine.dispose()  # the role's one connection is now free ...
         with psycopg.connect(superuser.replace("postgres@", "capped@")):  # ... and taken here
             with pytest.raises(StoreUnavailable, match="too many connections"):
                 ks.verify(key)

@@ -20,7 +20,7 @@ from keyconsole.errors import StoreUnavailable
 from keyconsole.service.preview import preview_keys
 from keyconsole.tui.app import KeyConsoleApp, open_app
 from keyconsole.tui.screens.scopes import ScopesScreen
-from keyconsole.tui.store_opening import StoreOpening
+from keyconsole.tui.key_store_opening import KeyStoreOpening
 from keyconsole.tui.widgets.key_rows import PAGE
 from tests.tui_helpers import row_of, table_lines
 
@@ -56,7 +56,7 @@ class Gate:
     def app(self, *, poll_seconds: float = 3.0) -> KeyConsoleApp:
         preview = preview_keys(self._store_url, PAGE)
         assert preview is not None
-        opening = StoreOpening(self.open_store, owned=True)
+        opening = KeyStoreOpening(self.open_store, owned=True)
         return KeyConsoleApp(opening, preview=preview, poll_seconds=poll_seconds)
 
 
@@ -160,11 +160,11 @@ def test_the_console_is_drawn_before_sqlalchemy_is_imported(sqlite_url: str) -> 
     probe = f"""
 import asyncio, json, sys
 from keyconsole.tui.app import open_app
-from keyconsole.tui.store_opening import StoreOpening
+from keyconsole.tui.key_store_opening import KeyStoreOpening
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 seen = {{}}
-start = StoreOpening.start
+start = KeyStoreOpening.start
 
 def observed_start(opening, when_done):
     table = app.keys_screen.query_one(KeysTable)
@@ -172,7 +172,7 @@ def observed_start(opening, when_done):
     seen["sqlalchemy_before"] = "sqlalchemy" in sys.modules
     start(opening, when_done)
 
-StoreOpening.start = observed_start
+KeyStoreOpening.start = observed_start
 
 async def main():
     async with app.run_test(size=(80, 24)) as pilot:

@@ -13,7 +13,7 @@ from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.keys import KeyService
 from keyconsole.service.scopes import ScopeService
 from keyconsole.service.verify import Verifier, VerifyResult
-from keyconsole.store import Store
+from keyconsole.store import Database
 
 
 class KeyStore:
@@ -24,17 +24,17 @@ class KeyStore:
     """
 
     def __init__(self, db: str | None = None, *, actor: str | None = None, clock: Clock = utc_now) -> None:
-        self.store = Store(db)
+        self.database = Database(db)
         self.actor = actor or current_actor()
-        self.keys = KeyService(self.store, self.actor, clock)
-        self.scopes = ScopeService(self.store, self.actor, clock)
-        self.audit = AuditService(self.store)
+        self.keys = KeyService(self.database, self.actor, clock)
+        self.scopes = ScopeService(self.database, self.actor, clock)
+        self.audit = AuditService(self.database)
         self._clock = clock
-        self._verifier = Verifier(self.store.key_lookup(), clock)
+        self._verifier = Verifier(self.database.key_lookup(), clock)
 
     @property
     def display_name(self) -> str:
-        return self.store.display_name
+        return self.database.display_name
 
     def verify(self, presented: object, scope: str | None = None, scopes: Iterable[str] = ()) -> VerifyResult:
         """Check a key a client presented; truthy when valid, ``.reason`` says why not.
@@ -47,14 +47,14 @@ class KeyStore:
 
     def async_verifier(self) -> AsyncVerifier:
         """The same verification for an event loop (the FastAPI and Starlette guards)."""
-        return AsyncVerifier(self._verifier, local_reads=self.store.dialect == "sqlite")
+        return AsyncVerifier(self._verifier, local_reads=self.database.dialect == "sqlite")
 
     def seed_demo(self, count: int, progress: Callable[[int], None] | None = None) -> int:
-        return demo.seed(self.store, count, actor=self.actor, clock=self._clock, progress=progress)
+        return demo.seed(self.database, count, actor=self.actor, clock=self._clock, progress=progress)
 
     def close(self) -> None:
         self._verifier.close()
-        self.store.dispose()
+        self.database.dispose()
 
     def __enter__(self) -> KeyStore:
         return self

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from keyconsole.models import ApiKey, AuditEvent, AuditHead
 from keyconsole.service.records import AuditEntry, ChainReport
-from keyconsole.store import Store
+from keyconsole.store import Database
 
 GENESIS_HASH = "0" * 64
 
@@ -74,15 +74,15 @@ def record(
 
 
 class AuditService:
-    def __init__(self, store: Store) -> None:
-        self._store = store
+    def __init__(self, database: Database) -> None:
+        self._database = database
 
     def query(self, *, key_public_id: str | None = None, limit: int = 100) -> list[AuditEntry]:
         """Newest first."""
         statement = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
         if key_public_id is not None:
             statement = statement.where(AuditEvent.key_public_id == key_public_id)
-        with self._store.read() as session:
+        with self._database.read() as session:
             return [_entry(event) for event in session.scalars(statement)]
 
     def change_marker(self) -> str:
@@ -90,12 +90,12 @@ class AuditService:
 
         One primary-key read, cheap enough for a console to poll every few seconds.
         """
-        with self._store.read() as session:
+        with self._database.read() as session:
             head = session.get(AuditHead, 1)
             return "" if head is None else head.last_hash
 
     def verify_chain(self) -> ChainReport:
-        with self._store.read() as session:
+        with self._database.read() as session:
             previous = GENESIS_HASH
             checked = 0
             for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)):

@@ -21,7 +21,7 @@ from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.validation import fold_name
-from keyconsole.store import Store, name_index
+from keyconsole.store import Database, name_index
 from keyconsole.store.bulk import BulkInsert, foreign_keys_deferred, indexes_deferred
 
 DEMO_ACTOR = "keyconsole demo seed"
@@ -46,7 +46,7 @@ MAX_KEYS = 10_000_000
 
 
 def seed(
-    store: Store,
+    database: Database,
     count: int,
     *,
     actor: str,
@@ -56,7 +56,7 @@ def seed(
     if not 1 <= count <= MAX_KEYS:
         raise InvalidInput(f"--keys takes a number from 1 to {MAX_KEYS:,}")
     now = clock()
-    with store.write() as session:
+    with database.write() as session:
         real = session.scalar(select(func.count(ApiKey.id)).where(ApiKey.created_by != DEMO_ACTOR))
         if real:
             raise Conflict(f"the store holds {real} real key(s); demo keys go only into a store of their own")
@@ -71,7 +71,7 @@ def seed(
             # Numbered after the demo keys already there, so names stay unique across seeds.
             _insert_keys(session, range(existing + 1, existing + 1 + count), scope_ids, now, progress)
         audit_log.record(session, at=now, actor=actor, action="demo.seed", details={"keys": count})
-    store.refresh_statistics()
+    database.refresh_statistics()
     return count
 
 

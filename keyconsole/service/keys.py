@@ -17,7 +17,7 @@ from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import clean_name, fold_name
-from keyconsole.store import Store, name_index
+from keyconsole.store import Database, name_index
 
 # In service/key_query.py's SORTS order (tests/test_keys.py checks it).
 SORT_COLUMNS = {
@@ -34,7 +34,7 @@ UNIQUE_SORTS = frozenset({"name", "id"})
 INDEXED_MATCHES_MAX = 2_000
 
 
-def key_info(key: ApiKey, now: datetime) -> KeyInfo:
+def _info_of(key: ApiKey, now: datetime) -> KeyInfo:
     grace_until = key.previous_hash_until if key.previous_hash else None
     return records.key_info(key, tuple(scope.name for scope in key.scopes), grace_until, now)
 
@@ -57,8 +57,8 @@ class Switched(NamedTuple):
 
 
 class KeyService:
-    def __init__(self, store: Store, actor: str, clock: Clock = utc_now) -> None:
-        self._store = store
+    def __init__(self, database: Database, actor: str, clock: Clock = utc_now) -> None:
+        self._database = database
         self._actor = actor
         self._now = clock
 
@@ -66,17 +66,17 @@ class KeyService:
 
     def list(self, query: KeyQuery = KeyQuery(), *, limit: int | None = None, offset: int = 0) -> list[KeyInfo]:
         now = self._now()
-        with self._store.read() as session:
+        with self._database.read() as session:
             statement = self._filtered(session, select(ApiKey), query, now).options(selectinload(ApiKey.scopes))
-            return [key_info(key, now) for key in session.scalars(self._ordered(statement, query, offset, limit))]
+            return [_info_of(key, now) for key in session.scalars(self._ordered(statement, query, offset, limit))]
 
     def count(self, query: KeyQuery = KeyQuery()) -> int:
-        with self._store.read() as session:
+        with self._database.read() as session:
             return session.scalar(self._filtered(session, select(func.count(ApiKey.id)), query, self._now())) or 0
 
     def get(self, ref: str) -> KeyInfo:
-        with self._store.read() as session:
-            return key_info(self._find(session, ref), self._now())
+        with self._database.read() as session:
+            return _info_of(self._find(session, ref), self._now())
 
     @staticmethod
     def _ordered(statement: Select[Any], query: KeyQuery, offset: int, limit: int | None) -> Select[Any]:
@@ -136,7 +136,7 @@ class KeyService:
         """The name part of a filter, shaped so the store can use its name index
         (store/name_index.py) for a rare text and read names in order for a common one."""
         like = ApiKey.name_folded.like(pattern, escape="\\")
-        if self._store.dialect == "postgresql":
+        if self._database.dialect == "postgresql":
             # The planner chooses between pg_trgm's index and the names' order by itself, but
             # for a LIKE with no trigram in it, it would read the whole trigram index (614 ms
             # for "zq" in a million keys). Without bitmap scans, for this transaction only, it
@@ -148,7 +148,7 @@ class KeyService:
         # INDEXED_MATCHES_MAX names come from the index (then sorted), more are found as fast
         # by reading names in order until a page is full, which also keeps the sort free.
         indexed = (
-            self._store.has_name_index
+            self._database.has_name_index
             and name_index.usable_for(folded, "sqlite")
             and (session.scalar(name_index.count_up_to(folded, INDEXED_MATCHES_MAX + 1)) or 0)
             <= INDEXED_MATCHES_MAX
@@ -159,7 +159,7 @@ class KeyService:
         # Key ids are case-sensitive. On SQLite a range over the unique index does it (its
         # LIKE ignores case and cannot use the index); PostgreSQL's LIKE matches case
         # exactly, and a range there would follow the column's locale collation.
-        if self._store.dialect == "sqlite":
+        if self._database.dialect == "sqlite":
             following = start[:-1] + chr(ord(start[-1]) + 1)
             return and_(ApiKey.public_id >= start, ApiKey.public_id < following)
         return ApiKey.public_id.startswith(start, autoescape=True)
@@ -203,7 +203,7 @@ class KeyService:
         public_id, secret = tokens.new_public_id(), tokens.new_secret()
         # Hash before taking the write lock: argon2 is the slow part.
         secret_hash = hashing.hash_secret(secret)
-        with self._store.write() as session:
+        with self._database.write() as session:
             self._check_name_free(session, clean)
             key = ApiKey(
                 public_id=public_id,
@@ -231,7 +231,7 @@ class KeyService:
                     "expires_at": expires_at,
                 },
             )
-            info = key_info(key, now)
+            info = _info_of(key, now)
         return IssuedKey(info, tokens.assemble(public_id, secret))
 
     def edit(
@@ -251,7 +251,7 @@ class KeyService:
         now = self._now()
         if not isinstance(expires_at, Unchanged):
             self._check_expiry(expires_at, now)
-        with self._store.write() as session:
+        with self._database.write() as session:
             key = self._find(session, ref, for_update=True)
             _check_version(key, expected_version)
             changes: dict[str, Any] = {}
@@ -271,14 +271,14 @@ class KeyService:
                 changes["active"] = [key.active, active]
                 key.active = active
             if not changes:
-                return key_info(key, now)
+                return _info_of(key, now)
             key.updated_at = now
             session.flush()
             action = "key.edit"
             if set(changes) == {"active"}:
                 action = "key.activate" if active else "key.deactivate"
             audit_log.record(session, at=now, actor=self._actor, action=action, key=key, details=changes)
-            return key_info(key, now)
+            return _info_of(key, now)
 
     def set_active(self, ref: str, active: bool, *, expected_version: int | None = None) -> KeyInfo:
         return self.edit(ref, active=active, expected_version=expected_version)
@@ -289,7 +289,7 @@ class KeyService:
         says what would change and writes nothing."""
         if not refs:
             raise InvalidInput("name at least one key")
-        with self._store.write() as session:
+        with self._database.write() as session:
             keys: dict[int, ApiKey] = {}
             for ref in refs:
                 key = self._find(session, ref, for_update=True)
@@ -300,7 +300,7 @@ class KeyService:
         """Switch off every active key not used for ``unused_for`` (never used: since its
         creation), read and changed in one transaction so a key used meanwhile is spared."""
         now = self._now()
-        with self._store.write() as session:
+        with self._database.write() as session:
             query = KeyQuery(status="active", unused_for=unused_for)
             statement = self._filtered(session, select(ApiKey), query, now).options(selectinload(ApiKey.scopes))
             keys = list(session.scalars(statement.order_by(ApiKey.id).with_for_update()))
@@ -309,9 +309,9 @@ class KeyService:
     def _switch(self, session: Session, keys: list[ApiKey], active: bool, *, dry_run: bool) -> Switched:
         now = self._now()
         changing = [key for key in keys if key.active != active]
-        already = [key_info(key, now) for key in keys if key.active == active]
+        already = [_info_of(key, now) for key in keys if key.active == active]
         if dry_run:
-            return Switched([key_info(key, now) for key in changing], already)
+            return Switched([_info_of(key, now) for key in changing], already)
         for key in changing:
             key.active, key.updated_at = active, now
             session.flush()
@@ -319,7 +319,7 @@ class KeyService:
                 session, at=now, actor=self._actor, action="key.activate" if active else "key.deactivate",
                 key=key, details={"active": [not active, active]},
             )
-        return Switched([key_info(key, now) for key in changing], already)
+        return Switched([_info_of(key, now) for key in changing], already)
 
     def rotate(self, ref: str, *, grace: timedelta = timedelta(0), expected_version: int | None = None) -> IssuedKey:
         """A new secret for the same key; the old one keeps working for ``grace``, then never."""
@@ -328,7 +328,7 @@ class KeyService:
         now = self._now()
         secret = tokens.new_secret()
         secret_hash = hashing.hash_secret(secret)
-        with self._store.write() as session:
+        with self._database.write() as session:
             key = self._find(session, ref, for_update=True)
             _check_version(key, expected_version)
             if grace > timedelta(0):
@@ -346,7 +346,7 @@ class KeyService:
                 key=key,
                 details={"grace_seconds": int(grace.total_seconds())},
             )
-            info = key_info(key, now)
+            info = _info_of(key, now)
         return IssuedKey(info, tokens.assemble(info.public_id, secret))
 
     # -- helpers ---------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Opening a KeyStore means importing SQLAlchemy, about 0.3 s on a 2-core machine, as long
 again as an empty Textual app takes to start. The console's first screen needs only the
 first page of keys, which a direct read (store/direct.py) gives in milliseconds; the store
-opens in the background meanwhile (tui/store_opening.py). Imports no SQLAlchemy.
+opens in the background meanwhile (tui/key_store_opening.py). Imports no SQLAlchemy.
 """
 
 from __future__ import annotations

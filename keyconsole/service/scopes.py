@@ -17,12 +17,12 @@ from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.records import ScopeInfo
 from keyconsole.service.validation import clean_description, clean_scope_name
-from keyconsole.store import Store
+from keyconsole.store import Database
 
 
 class ScopeService:
-    def __init__(self, store: Store, actor: str, clock: Clock = utc_now) -> None:
-        self._store = store
+    def __init__(self, database: Database, actor: str, clock: Clock = utc_now) -> None:
+        self._database = database
         self._actor = actor
         self._now = clock
 
@@ -35,21 +35,21 @@ class ScopeService:
             .outerjoin(held, held.c.scope_id == Scope.id)
             .order_by(Scope.name)
         )
-        with self._store.read() as session:
+        with self._database.read() as session:
             return [
                 ScopeInfo(scope.name, scope.description, count, scope.created_at)
                 for scope, count in session.execute(statement)
             ]
 
     def names(self) -> list[str]:
-        with self._store.read() as session:
+        with self._database.read() as session:
             return list(session.scalars(select(Scope.name).order_by(Scope.name)))
 
     def add(self, name: str, description: str = "") -> ScopeInfo:
         clean = clean_scope_name(name)
         text = clean_description(description)
         now = self._now()
-        with self._store.write() as session:
+        with self._database.write() as session:
             if session.scalar(select(Scope.id).where(Scope.name == clean)) is not None:
                 raise Conflict(f"the scope {clean!r} already exists")
             session.add(Scope(name=clean, description=text, created_at=now))
@@ -62,7 +62,7 @@ class ScopeService:
     def describe(self, name: str, description: str) -> ScopeInfo:
         text = clean_description(description)
         now = self._now()
-        with self._store.write() as session:
+        with self._database.write() as session:
             scope = self._find(session, name)
             if scope.description != text:
                 audit_log.record(
@@ -75,7 +75,7 @@ class ScopeService:
 
     def remove(self, name: str, *, force: bool = False) -> None:
         now = self._now()
-        with self._store.write() as session:
+        with self._database.write() as session:
             scope = self._find(session, name)
             holders = self._holders(session, scope)
             if holders and not force:

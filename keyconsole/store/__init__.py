@@ -9,17 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from keyconsole.store.database import Store
+    from keyconsole.store.database import Database
     from keyconsole.store.location import StoreLocation, resolve
 
-__all__ = ["Store", "StoreLocation", "resolve"]
+__all__ = ["Database", "StoreLocation", "resolve"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "Store":
-        from keyconsole.store.database import Store
+    if name == "Database":
+        from keyconsole.store.database import Database
 
-        return Store
+        return Database
     if name in ("StoreLocation", "resolve"):
         from keyconsole.store import location
 

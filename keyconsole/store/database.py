@@ -1,4 +1,4 @@
-"""`Store` owns the engine, its sessions and their transactions, and translates the
+"""`Database` owns the engine, its sessions and their transactions, and translates the
 driver's failures into errors a user can read."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from keyconsole.store.location import StoreLocation, resolve
 from keyconsole.store.schema import ensure_schema
 
 
-class Store:
+class Database:
     """An open keyconsole store, its schema up to date.
 
     Use :meth:`read` for a consistent snapshot and :meth:`write` for a change: each is one

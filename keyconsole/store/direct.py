@@ -46,7 +46,7 @@ class Driver:
 
 
 @dataclass(frozen=True)
-class DirectStore:
+class DirectConnection:
     """A ready store's driver and one open connection (in autocommit) to it."""
 
     driver: Driver
@@ -115,7 +115,7 @@ def unusable_because(driver: Driver) -> str | None:
     return None
 
 
-def open_direct(db: str | None) -> DirectStore | None:
+def open_direct(db: str | None) -> DirectConnection | None:
     """A direct connection to ``db`` if it is ready to use (schema at HEAD), or None."""
     driver = find_driver(db)
     if driver is None or (driver.sqlite_path is not None and not driver.sqlite_path.is_file()):
@@ -127,7 +127,7 @@ def open_direct(db: str | None) -> DirectStore | None:
     if schema_revision(connection) != HEAD:
         connection.close()
         return None
-    return DirectStore(driver, connection)
+    return DirectConnection(driver, connection)
 
 
 def open_lookup(db: str | None) -> KeyLookup | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from keyconsole.store.direct import DirectStore
+from keyconsole.store.direct import DirectConnection
 from keyconsole.store.key_lookup import utc_moment
 
 # Scopes in name order, as the ORM loads them (models.ApiKey.scopes): PostgreSQL orders
@@ -44,7 +44,7 @@ class KeyRow(NamedTuple):
     scopes: tuple[str, ...]
 
 
-def read_first_page(store: DirectStore, limit: int) -> list[KeyRow]:
+def read_first_page(store: DirectConnection, limit: int) -> list[KeyRow]:
     """The first ``limit`` keys by name. Raises the driver's error if the read fails."""
     cursor = store.connection.cursor()
     cursor.execute(_PAGE.format(scopes=_SCOPES[store.dialect], limit=int(limit)))
@@ -52,7 +52,7 @@ def read_first_page(store: DirectStore, limit: int) -> list[KeyRow]:
     return [_key_row(row, sort_scopes) for row in cursor.fetchall()]
 
 
-def has_scopes(store: DirectStore) -> bool:
+def has_scopes(store: DirectConnection) -> bool:
     cursor = store.connection.cursor()
     cursor.execute(_ANY_SCOPE)
     return bool(cursor.fetchone()[0])

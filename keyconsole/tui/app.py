@@ -14,7 +14,7 @@ from textual.screen import Screen
 from keyconsole.service.preview import KeysPreview, preview_keys
 from keyconsole.tui import screens
 from keyconsole.tui.screens.keys import KeysScreen
-from keyconsole.tui.store_opening import StoreOpening
+from keyconsole.tui.key_store_opening import KeyStoreOpening
 from keyconsole.tui.widgets.key_rows import PAGE
 from keyconsole.tui.widgets.keys_table import KeysTable
 
@@ -37,7 +37,7 @@ class KeyConsoleApp(App[None]):
     BINDINGS = [Binding("question_mark", "help", "Help", show=False)]
 
     def __init__(
-        self, opening: StoreOpening, *, preview: KeysPreview | None = None, poll_seconds: float = POLL_SECONDS
+        self, opening: KeyStoreOpening, *, preview: KeysPreview | None = None, poll_seconds: float = POLL_SECONDS
     ) -> None:
         super().__init__()
         self._opening = opening
@@ -115,12 +115,12 @@ def open_app(db: str | None, *, poll_seconds: float = POLL_SECONDS) -> KeyConsol
     """
     preview = preview_keys(db, PAGE)
     if preview is not None:
-        return KeyConsoleApp(StoreOpening.in_background(db), preview=preview, poll_seconds=poll_seconds)
+        return KeyConsoleApp(KeyStoreOpening.in_background(db), preview=preview, poll_seconds=poll_seconds)
     from keyconsole.service.api import KeyStore
 
-    return KeyConsoleApp(StoreOpening.opened(KeyStore(db), owned=True), poll_seconds=poll_seconds)
+    return KeyConsoleApp(KeyStoreOpening.opened(KeyStore(db), owned=True), poll_seconds=poll_seconds)
 
 
 def make_app(store: KeyStore, *, poll_seconds: float = POLL_SECONDS) -> KeyConsoleApp:
     """The console on an open store, which stays open when the app ends."""
-    return KeyConsoleApp(StoreOpening.opened(store), poll_seconds=poll_seconds)
+    return KeyConsoleApp(KeyStoreOpening.opened(store), poll_seconds=poll_seconds)

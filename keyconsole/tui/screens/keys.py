@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
     from keyconsole.service.preview import KeysPreview
     from keyconsole.tui.screens.key_form import FormResult
-    from keyconsole.tui.store_opening import StoreOpening
+    from keyconsole.tui.key_store_opening import KeyStoreOpening
 
 
 class KeysScreen(Screen[None]):
@@ -53,7 +53,7 @@ class KeysScreen(Screen[None]):
     class StoreOpened(Message):
         """The store opening in the background is open, or has failed to open."""
 
-    def __init__(self, opening: StoreOpening, poll_seconds: float, preview: KeysPreview | None = None) -> None:
+    def __init__(self, opening: KeyStoreOpening, poll_seconds: float, preview: KeysPreview | None = None) -> None:
         super().__init__()
         self._opening = opening
         self._poll_seconds = poll_seconds
@@ -65,7 +65,7 @@ class KeysScreen(Screen[None]):
 
     @property
     def _store(self) -> KeyStore:
-        # Before a background opening ends this waits for it (tui/store_opening.py).
+        # Before a background opening ends this waits for it (tui/key_store_opening.py).
         return self._opening.store()
 
     def compose(self) -> ComposeResult:

@@ -14,7 +14,7 @@ from keyconsole.service.records import KeyInfo
 
 if TYPE_CHECKING:
     from keyconsole.service.keys import KeyService
-    from keyconsole.tui.store_opening import StoreOpening
+    from keyconsole.tui.key_store_opening import KeyStoreOpening
 
 PAGE = 200
 
@@ -25,7 +25,7 @@ def is_whole_answer(first: list[KeyInfo]) -> bool:
 
 
 class KeyRows:
-    def __init__(self, opening: StoreOpening, query: KeyQuery = KeyQuery()) -> None:
+    def __init__(self, opening: KeyStoreOpening, query: KeyQuery = KeyQuery()) -> None:
         self._opening = opening
         self.query = query
         self.total = 0

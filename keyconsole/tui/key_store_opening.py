@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
 
 
-class StoreOpening:
+class KeyStoreOpening:
     def __init__(self, open_store: Callable[[], KeyStore], *, owned: bool) -> None:
         self._open_store = open_store
         self._owned = owned
@@ -26,14 +26,14 @@ class StoreOpening:
         self._lock = threading.Lock()
 
     @classmethod
-    def opened(cls, store: KeyStore, *, owned: bool = False) -> StoreOpening:
+    def opened(cls, store: KeyStore, *, owned: bool = False) -> KeyStoreOpening:
         """A store that is already open; ``owned`` makes :meth:`close` close it."""
         opening = cls(lambda: store, owned=owned)
         opening._future.set_result(store)
         return opening
 
     @classmethod
-    def in_background(cls, db: str | None) -> StoreOpening:
+    def in_background(cls, db: str | None) -> KeyStoreOpening:
         """The store at ``db``, to be opened by :meth:`start`; :meth:`close` closes it."""
 
         def open_store() -> KeyStore:
