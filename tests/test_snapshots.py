@@ -17,6 +17,7 @@ from textual.widgets import Input
 
 from keyconsole import KeyStore, tokens
 from keyconsole.tui.app import make_app
+from tests.tui_helpers import settle
 
 SIZE = (80, 24)
 # The header shows the store; the store itself lives in the test's own folder, so parallel
@@ -42,6 +43,7 @@ def pinned_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Ke
 
 
 async def _steady(pilot: Pilot[None]) -> None:
+    await settle(pilot)
     for box in pilot.app.screen.query(Input):
         box.cursor_blink = False
     await pilot.pause()
@@ -53,7 +55,9 @@ def test_keys_table(snap_compare, pinned_store: KeyStore) -> None:  # type: igno
 
 def test_add_form_with_errors(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
     async def open_form(pilot: Pilot[None]) -> None:
-        await pilot.press("a", *"x" * 3, "tab", "space", "ctrl+s")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"x" * 3, "tab", "space", "ctrl+s")
         await pilot.press("shift+tab")
         await pilot.press(*"checkout [prod]", "ctrl+s")
         await _steady(pilot)
@@ -63,7 +67,9 @@ def test_add_form_with_errors(snap_compare, pinned_store: KeyStore) -> None:  # 
 
 def test_reveal_modal(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
     async def create(pilot: Pilot[None]) -> None:
-        await pilot.press("a", *"reporting job", "tab", "space", "ctrl+s")
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"reporting job", "tab", "space", "ctrl+s")
         await _steady(pilot)
 
     assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=create)

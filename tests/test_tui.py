@@ -16,7 +16,7 @@ from keyconsole.tui.screens.reveal import RevealKeyScreen
 from keyconsole.tui.screens.scopes import ScopesScreen
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
 from keyconsole.tui.widgets.key_bar import KeyBar
-from tests.tui_helpers import row_of, table_lines
+from tests.tui_helpers import row_of, settle, table_lines
 
 SIZE = (80, 24)
 
@@ -26,10 +26,12 @@ async def test_an_admin_adds_a_key_with_two_scopes_copies_it_and_closes_the_reve
 ) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("a")
+        await settle(pilot)
         assert isinstance(app.screen, KeyFormScreen)
         await pilot.press(*"billing backend", "tab", "space", "down", "space", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, RevealKeyScreen)
         shown = str(app.screen.query_one("#secret").render())
         info = ks.keys.get("billing backend")
@@ -45,7 +47,7 @@ async def test_an_admin_adds_a_key_with_two_scopes_copies_it_and_closes_the_reve
         await pilot.press("escape")
         assert isinstance(app.screen, RevealKeyScreen), "escape must not close the only view of the key"
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
         assert not isinstance(app.screen, RevealKeyScreen)
         assert app.clipboard == ""
         assert "ACTIVE" in row_of(app, "billing backend")
@@ -54,7 +56,10 @@ async def test_an_admin_adds_a_key_with_two_scopes_copies_it_and_closes_the_reve
 async def test_the_form_refuses_bad_input_beside_each_field_and_saves_nothing(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
         form = app.screen
         assert isinstance(form, KeyFormScreen)
         assert "required" in str(form.query_one("#name-error", Label).render())
@@ -68,7 +73,10 @@ async def test_the_form_refuses_bad_input_beside_each_field_and_saves_nothing(ks
 async def test_the_name_is_checked_as_you_type(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", *"kc_AAAAAAAAAAAA")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"kc_AAAAAAAAAAAA")
         await pilot.pause()
         assert "key id" in str(app.screen.query_one("#name-error", Label).render())
         await pilot.press("backspace")
@@ -80,7 +88,11 @@ async def test_a_duplicate_name_is_shown_beside_the_name(ks: KeyStore) -> None:
     ks.keys.create("svc", ["users:read"])
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", *"SVC", "tab", "space", "ctrl+s")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"SVC", "tab", "space", "ctrl+s")
+        await settle(pilot)
         assert isinstance(app.screen, KeyFormScreen)
         assert "already exists" in str(app.screen.query_one("#name-error", Label).render())
         assert ks.keys.count() == 1
@@ -90,13 +102,15 @@ async def test_editing_a_key_changes_its_scopes(ks: KeyStore) -> None:
     ks.keys.create("svc", ["users:read"])
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("enter")
+        await settle(pilot)
         form = app.screen
         assert isinstance(form, KeyFormScreen)
         assert form.query_one(ScopeChecklist).selected == {"users:read"}
         # Options are sorted: billing:read, users:read, users:write.
         await pilot.press("tab", "space", "down", "space", "down", "space", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert ks.keys.get("svc").scopes == ("billing:read", "users:write")
         assert "billing:read,us…" in row_of(app, "svc"), "a long scope list is cut with an ellipsis"
 
@@ -105,10 +119,13 @@ async def test_setting_active_to_no_in_the_form_inactivates_the_key(ks: KeyStore
     issued = ks.keys.create("svc", ["users:read"])
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("enter", "tab", "tab")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("tab", "tab")
         assert isinstance(app.focused, YesNo)
         await pilot.press("n", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert "INACTIVE" in row_of(app, "svc")
         assert ks.verify(issued.key).reason == "inactive"
 
@@ -117,16 +134,17 @@ async def test_inactivating_from_the_table_asks_first(ks: KeyStore) -> None:
     issued = ks.keys.create("svc", ["users:read"])
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         assert ks.verify(issued.key)
         await pilot.press("d", "y")
-        await pilot.pause()
+        await settle(pilot)
         assert "INACTIVE" in row_of(app, "svc")
         assert ks.verify(issued.key).reason == "inactive"
         await pilot.press("d", "y")
-        await pilot.pause()
+        await settle(pilot)
         assert "ACTIVE" in row_of(app, "svc") and "INACTIVE" not in row_of(app, "svc")
 
 
@@ -134,8 +152,9 @@ async def test_rotating_from_the_table_reveals_a_new_key_and_keeps_the_old_for_t
     old = ks.keys.create("svc", ["users:read"])
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("r", "down", "enter")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, RevealKeyScreen)
         new = str(app.screen.query_one("#secret").render())
         assert new != old.key
@@ -149,15 +168,16 @@ async def test_filter_narrows_the_table_live_and_escape_clears_it(ks: KeyStore) 
     ks.keys.create("search cron", ["billing:read"])
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("/", *"check")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         names = [line.split()[0] for line in table_lines(app)[1:] if line]
         assert names == ["checkout"]
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.query_one("#filter", Input).display is False
         await pilot.press("escape")
+        await settle(pilot)
         assert len([line for line in table_lines(app)[1:] if line]) == 2
 
 
@@ -165,22 +185,19 @@ async def test_more_than_a_page_of_keys_shows_at_once_and_is_then_counted(ks: Ke
     ks.seed_demo(450)
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         # Opening, too, shows the first page and counts the rest in the background.
-        await app.workers.wait_for_complete()
-        await pilot.pause()
         assert "450 keys" in str(app.screen.query_one("#store-info").render())
         await pilot.press("/", "-")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         header = str(app.screen.query_one("#store-info").render())
         assert "450 keys matching '-'" in header and "counting" not in header
         await pilot.press("enter", "end")
-        await pilot.pause()
+        await settle(pilot)
         assert app.screen.table.cursor_row == 449
         # A filter with fewer matches than a page is counted by the page itself.
         await pilot.press("/", "ctrl+u", *"-1")
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)
         expected = ks.keys.count(KeyQuery(search="-1"))
         assert f"{expected} keys matching '-1'" in str(app.screen.query_one("#store-info").render())
 
@@ -189,16 +206,18 @@ async def test_a_key_changed_by_someone_else_is_never_overwritten(ks: KeyStore, 
     ks.keys.create("svc", ["users:read"])
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("enter")
+        await settle(pilot)
         await pilot.press("end", *" mine")
         with KeyStore(store_url, actor="other admin") as other:
             other.keys.edit("svc", name="theirs")
         await pilot.press("ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, ConfirmScreen)
         assert ks.keys.get("theirs").name == "theirs"
         await pilot.press("y")
-        await pilot.pause()
+        await settle(pilot)
         assert isinstance(app.screen, KeyFormScreen)
         assert app.screen.query_one("#name", Input).value == "theirs"
 
@@ -206,7 +225,10 @@ async def test_a_key_changed_by_someone_else_is_never_overwritten(ks: KeyStore, 
 async def test_escape_with_unsaved_changes_asks_before_discarding(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", *"half typed", "escape")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"half typed", "escape")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         assert isinstance(app.screen, KeyFormScreen)
@@ -220,6 +242,7 @@ async def test_names_that_look_like_markup_are_shown_literally(ks: KeyStore) -> 
     ks.keys.create("[@click=app.quit]", ["users:read"])
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.pause()
         lines = table_lines(app)
         assert any(line.startswith("[@click=app.quit]") for line in lines)
@@ -230,17 +253,19 @@ async def test_an_empty_store_tells_the_admin_what_to_do(store_url: str) -> None
     with KeyStore(store_url, actor="t") as empty:
         app = make_app(empty)
         async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
             hint = str(app.screen.query_one("#empty-hint").render())
             assert "No scopes yet" in hint and "press s" in hint.lower()
             empty.scopes.add("users:read")
-            app.keys_screen.reload()
-            await pilot.pause()
+            app.keys_screen.load_rows()
+            await settle(pilot)
             assert "press a" in str(app.screen.query_one("#empty-hint").render()).lower()
 
 
 async def test_changes_made_elsewhere_appear_without_a_restart(ks: KeyStore, store_url: str) -> None:
     app = make_app(ks, poll_seconds=0.2)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         with KeyStore(store_url, actor="cli") as other:
             other.keys.create("made by the cli", ["users:read"])
         await pilot.pause(0.6)
@@ -250,6 +275,7 @@ async def test_changes_made_elsewhere_appear_without_a_restart(ks: KeyStore, sto
 async def test_help_lists_every_binding(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
@@ -262,6 +288,7 @@ async def test_help_lists_every_binding(ks: KeyStore) -> None:
 async def test_the_key_bar_follows_the_focus_and_a_click_presses_a_key(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         bar = app.keys_screen.query_one(KeyBar)
 
         def drawn() -> str:
@@ -283,8 +310,11 @@ async def test_the_key_bar_follows_the_focus_and_a_click_presses_a_key(ks: KeySt
 async def test_scopes_screen_adds_and_removes_scopes(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s", "a", *"reports:read", "tab", *"Download reports", "enter")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("a", *"reports:read", "tab", *"Download reports", "enter")
+        await settle(pilot)
         assert "reports:read" in ks.scopes.names()
         assert [s.description for s in ks.scopes.list() if s.name == "reports:read"] == ["Download reports"]
 
@@ -292,8 +322,11 @@ async def test_scopes_screen_adds_and_removes_scopes(ks: KeyStore) -> None:
 async def test_a_bad_scope_name_is_shown_in_the_scope_form_and_nothing_is_saved(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("s", "a", *"Bad Name!", "ctrl+s")
-        await pilot.pause()
+        await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await pilot.press("a", *"Bad Name!", "ctrl+s")
+        await settle(pilot)
         error = app.screen.query_one("#scope-error", Label)
         assert error.display and error.region.height >= 1  # on screen, not only set
         assert "scope" in str(error.render()).lower()
@@ -304,7 +337,10 @@ async def test_a_bad_scope_name_is_shown_in_the_scope_form_and_nothing_is_saved(
 async def test_the_scope_under_the_cursor_and_the_selected_ones_differ_in_characters(ks: KeyStore) -> None:
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("a", "tab", "down", "space")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("tab", "down", "space")
         checklist = app.screen.query_one(ScopeChecklist)
         prompts = [str(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
         assert prompts[0].startswith(" [ ] billing:read")

@@ -17,12 +17,12 @@ from textual.widgets import DataTable
 
 from keyconsole import KeyStore
 from keyconsole.errors import StoreUnavailable
-from keyconsole.service.preview import preview_keys
-from keyconsole.tui.app import KeyConsoleApp, open_app
-from keyconsole.tui.screens.scopes import ScopesScreen
+from keyconsole.service.listing import PAGE
+from keyconsole.tui.app import KeyConsoleApp, first_window_read_directly, open_app
 from keyconsole.tui.key_store_opening import KeyStoreOpening
-from keyconsole.tui.widgets.key_rows import PAGE
-from tests.tui_helpers import row_of, table_lines
+from keyconsole.tui.screens.scopes import ScopesScreen
+from keyconsole.tui.widgets.busy_note import BusyNote
+from tests.tui_helpers import row_of, settle, table_lines
 
 SIZE = (80, 24)
 
@@ -54,10 +54,11 @@ class Gate:
         return self.opened[-1]
 
     def app(self, *, poll_seconds: float = 3.0) -> KeyConsoleApp:
-        preview = preview_keys(self._store_url, PAGE)
-        assert preview is not None
-        opening = KeyStoreOpening(self.open_store, owned=True)
-        return KeyConsoleApp(opening, preview=preview, poll_seconds=poll_seconds)
+        first = first_window_read_directly(self._store_url)
+        assert first is not None
+        listing, display_name = first
+        opening = KeyStoreOpening(self.open_store, display_name, owned=True)
+        return KeyConsoleApp(opening, listing=listing, poll_seconds=poll_seconds)
 
 
 def header(app: KeyConsoleApp) -> str:
@@ -92,18 +93,23 @@ async def test_the_first_page_shows_before_the_store_opens_then_the_rest_is_coun
         assert app.keys_screen.table.current == last
 
 
-async def test_a_key_pressed_before_the_store_opens_waits_for_it(ks: KeyStore, store_url: str) -> None:
+async def test_a_key_pressed_before_the_store_opens_is_answered_at_once_and_its_read_waits(
+    ks: KeyStore, store_url: str
+) -> None:
     ks.keys.create("svc", ["users:read"])
     gate = Gate(store_url)
     app = gate.app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "1 key " in header(app)
-        threading.Timer(0.3, gate.released.set).start()
         await pilot.press("s")
-        await pilot.pause()
-        assert isinstance(app.screen, ScopesScreen)
+        assert isinstance(app.screen, ScopesScreen), "the screen opens without waiting for the store"
+        busy = app.screen.query_one(BusyNote)
+        assert busy.display and "reading scopes" in str(busy.render())
+        gate.released.set()
+        await settle(pilot)
         assert app.screen.query_one(DataTable).row_count == 3
+        assert not busy.display
 
 
 async def test_changes_made_while_the_store_opened_show_once_it_has(ks: KeyStore, store_url: str) -> None:

@@ -2,8 +2,30 @@
 
 from __future__ import annotations
 
+from textual.pilot import Pilot
+
 from keyconsole.tui.app import KeyConsoleApp
 from keyconsole.tui.widgets.keys_table import KeysTable
+
+
+async def settle(pilot: Pilot[None], *, rounds: int = 100) -> None:
+    """Wait until no store call or read is in flight and what they brought is on screen.
+
+    The console reads and writes the store only in worker threads; a finished worker may
+    post a message whose handler starts the next (a poll that saw a change loads rows).
+    """
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        running = [worker for worker in app.workers if not worker.is_finished]
+        if not running:
+            return
+        for worker in running:
+            try:
+                await worker.wait()
+            except Exception:  # noqa: BLE001, S110 - a cancelled or failed worker has finished too
+                pass
+    raise AssertionError(f"the console was still busy after {rounds} rounds")
 
 
 def table_lines(app: KeyConsoleApp) -> list[str]:

@@ -19,7 +19,20 @@ class Unchanged:
 UNCHANGED: Final = Unchanged()
 """Marks an edit argument the caller leaves as it is (``None`` means "no expiry")."""
 
-SORTS = ("name", "id", "status", "expires", "last_used", "created")
+# Each sort and the api_keys column it orders by: the one definition of the listing's order,
+# read by the ORM listing (service/keys.py) and the direct reader (store/direct_listing.py).
+SORT_COLUMNS = {
+    "name": "name_folded",
+    "id": "public_id",
+    "status": "active",
+    "expires": "expires_at",
+    "last_used": "last_used_at",
+    "created": "created_at",
+}
+SORTS = tuple(SORT_COLUMNS)
+# On a unique column an id tie-break would only stop the store from reading names and ids
+# from the filter's covering index; on any other it makes pages stable.
+UNIQUE_SORTS = frozenset({"name", "id"})
 STATUS_FILTERS = ("all", "active", "inactive", "expired")
 
 
@@ -35,3 +48,16 @@ class KeyQuery:
     expiring_within: timedelta | None = None
     # Not used for this long (a key never used counts from its creation).
     unused_for: timedelta | None = None
+
+    @property
+    def order(self) -> tuple[tuple[str, bool], ...]:
+        """The api_keys columns this listing orders by, each with whether it is descending."""
+        first = (SORT_COLUMNS[self.sort], self.descending)
+        return (first,) if self.sort in UNIQUE_SORTS else (first, ("id", self.descending))
+
+    @property
+    def is_unfiltered(self) -> bool:
+        """Every key, in some order: what a reader without the filters' SQL can answer."""
+        return (
+            self.status == "all" and not self.search and self.expiring_within is None and self.unused_for is None
+        )

@@ -14,28 +14,18 @@ from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
 from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log, records
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.key_query import STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
+from keyconsole.service.key_query import SORT_COLUMNS, STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import clean_name, fold_name
 from keyconsole.store import Database, name_index
 
-# In service/key_query.py's SORTS order (tests/test_keys.py checks it).
-SORT_COLUMNS = {
-    "name": ApiKey.name_folded,
-    "id": ApiKey.public_id,
-    "status": ApiKey.active,
-    "expires": ApiKey.expires_at,
-    "last_used": ApiKey.last_used_at,
-    "created": ApiKey.created_at,
-}
-UNIQUE_SORTS = frozenset({"name", "id"})
 # On SQLite, up to this many name matches a filter reads them from the name index and sorts
 # them; more, and reading names in order until a page is full is faster.
 INDEXED_MATCHES_MAX = 2_000
 
 
 def _info_of(key: ApiKey, now: datetime) -> KeyInfo:
-    grace_until = key.previous_hash_until if key.previous_hash else None
+    grace_until = records.grace_until(key.previous_hash is not None, key.previous_hash_until)
     return records.key_info(key, tuple(scope.name for scope in key.scopes), grace_until, now)
 
 
@@ -74,19 +64,20 @@ class KeyService:
         with self._database.read() as session:
             return session.scalar(self._filtered(session, select(func.count(ApiKey.id)), query, self._now())) or 0
 
+    def any_scope(self) -> bool:
+        """Whether a key could be made at all: the empty keys table's hint depends on it."""
+        with self._database.read() as session:
+            return session.scalar(select(Scope.id).limit(1)) is not None
+
     def get(self, ref: str) -> KeyInfo:
         with self._database.read() as session:
             return _info_of(self._find(session, ref), self._now())
 
     @staticmethod
     def _ordered(statement: Select[Any], query: KeyQuery, offset: int, limit: int | None) -> Select[Any]:
-        column = SORT_COLUMNS[query.sort]
-        order = column.desc() if query.descending else column.asc()
-        statement = statement.order_by(order)
-        if query.sort not in UNIQUE_SORTS:
-            # A tie-break makes pages stable; on a unique column it would only stop the store
-            # from reading names and ids from the filter's covering index.
-            statement = statement.order_by(ApiKey.id.desc() if query.descending else ApiKey.id.asc())
+        for name, descending in query.order:
+            column = getattr(ApiKey, name)
+            statement = statement.order_by(column.desc() if descending else column.asc())
         return statement.offset(offset).limit(limit)
 
     def _filtered(self, session: Session, statement: Select[Any], query: KeyQuery, now: datetime) -> Select[Any]:

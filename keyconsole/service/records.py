@@ -26,8 +26,13 @@ def key_status(active: bool, expires_at: datetime | None, now: datetime) -> Stat
     return Status.ACTIVE
 
 
+def grace_until(has_previous_hash: bool, previous_hash_until: datetime | None) -> datetime | None:
+    """When a rotated key's previous secret stops working; None when it has none."""
+    return previous_hash_until if has_previous_hash else None
+
+
 class KeyColumns(Protocol):
-    """A key's row as the ORM (models.ApiKey) or a direct read (store/first_page.py) gives it."""
+    """A key's row as the ORM (models.ApiKey) or a direct read (store/direct_listing.py) gives it."""
 
     @property
     def public_id(self) -> str: ...

@@ -11,11 +11,12 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from keyconsole.service.preview import KeysPreview, preview_keys
+from keyconsole.errors import KeyconsoleError
+from keyconsole.service.direct_pages import DirectKeyPages
+from keyconsole.service.listing import KeyListing
 from keyconsole.tui import screens
-from keyconsole.tui.screens.keys import KeysScreen
 from keyconsole.tui.key_store_opening import KeyStoreOpening
-from keyconsole.tui.widgets.key_rows import PAGE
+from keyconsole.tui.screens.keys import KeysScreen
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 if TYPE_CHECKING:
@@ -37,11 +38,11 @@ class KeyConsoleApp(App[None]):
     BINDINGS = [Binding("question_mark", "help", "Help", show=False)]
 
     def __init__(
-        self, opening: KeyStoreOpening, *, preview: KeysPreview | None = None, poll_seconds: float = POLL_SECONDS
+        self, opening: KeyStoreOpening, *, listing: KeyListing | None = None, poll_seconds: float = POLL_SECONDS
     ) -> None:
         super().__init__()
         self._opening = opening
-        self._preview = preview
+        self._listing = listing
         self._poll_seconds = poll_seconds
         self._clipboard_wiper: LocalClipboardWiper | None = None
 
@@ -60,7 +61,7 @@ class KeyConsoleApp(App[None]):
         return self._opening.error()
 
     def on_mount(self) -> None:
-        self.push_screen(KeysScreen(self._opening, self._poll_seconds, self._preview))
+        self.push_screen(KeysScreen(self._opening, self._poll_seconds, self._listing))
 
     def on_unmount(self) -> None:
         if self._clipboard_wiper is not None:
@@ -109,16 +110,35 @@ class KeyConsoleApp(App[None]):
 def open_app(db: str | None, *, poll_seconds: float = POLL_SECONDS) -> KeyConsoleApp:
     """The console on the store at ``db`` (as ``--db`` takes it), closed when the app ends.
 
-    A ready store's first page is drawn at once from a direct read while the store opens in
-    the background (service/preview.py). Any other store (new, to migrate, or unusable) is
-    opened here first, so its error is raised before the console starts.
+    A ready store's first page is read before the app starts, through a direct connection
+    (service/direct_pages.py), while the store opens in the background afterwards. Any other
+    store (new, to migrate, or unusable) is opened here first, so its error is raised before
+    the console starts.
     """
-    preview = preview_keys(db, PAGE)
-    if preview is not None:
-        return KeyConsoleApp(KeyStoreOpening.in_background(db), preview=preview, poll_seconds=poll_seconds)
+    first = first_window_read_directly(db)
+    if first is not None:
+        listing, display_name = first
+        return KeyConsoleApp(
+            KeyStoreOpening.in_background(db, display_name), listing=listing, poll_seconds=poll_seconds
+        )
     from keyconsole.service.api import KeyStore
 
     return KeyConsoleApp(KeyStoreOpening.opened(KeyStore(db), owned=True), poll_seconds=poll_seconds)
+
+
+def first_window_read_directly(db: str | None) -> tuple[KeyListing, str] | None:
+    pages = DirectKeyPages.open(db)
+    if pages is None:
+        return None
+    listing = KeyListing()
+    try:
+        # Only the first window: the count of a full first page waits for the store.
+        listing.take(next(listing.load().windows(pages)))
+    except KeyconsoleError:
+        return None
+    finally:
+        pages.close()
+    return listing, pages.display_name
 
 
 def make_app(store: KeyStore, *, poll_seconds: float = POLL_SECONDS) -> KeyConsoleApp:

@@ -2,7 +2,8 @@
 
 Opening a store imports SQLAlchemy (about 0.3 s on a 2-core machine). When the first screen
 can be drawn from a direct read (service/preview.py), the store opens in a thread instead,
-and whatever needs it before then waits for it: at most the rest of that 0.3 s.
+and whatever needs it before then waits for it in a worker thread (tui/store_calls.py):
+at most the rest of that 0.3 s.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ if TYPE_CHECKING:
 
 
 class KeyStoreOpening:
-    def __init__(self, open_store: Callable[[], KeyStore], *, owned: bool) -> None:
+    def __init__(self, open_store: Callable[[], KeyStore], display_name: str, *, owned: bool) -> None:
         self._open_store = open_store
+        # Known before the store opens: the header names the store from the first frame.
+        self.display_name = display_name
         self._owned = owned
         self._future: Future[KeyStore] = Future()
         # Whether close() came first: then the opening thread closes the store it opens.
@@ -28,12 +31,12 @@ class KeyStoreOpening:
     @classmethod
     def opened(cls, store: KeyStore, *, owned: bool = False) -> KeyStoreOpening:
         """A store that is already open; ``owned`` makes :meth:`close` close it."""
-        opening = cls(lambda: store, owned=owned)
+        opening = cls(lambda: store, store.display_name, owned=owned)
         opening._future.set_result(store)
         return opening
 
     @classmethod
-    def in_background(cls, db: str | None) -> KeyStoreOpening:
+    def in_background(cls, db: str | None, display_name: str) -> KeyStoreOpening:
         """The store at ``db``, to be opened by :meth:`start`; :meth:`close` closes it."""
 
         def open_store() -> KeyStore:
@@ -41,7 +44,7 @@ class KeyStoreOpening:
 
             return KeyStore(db)
 
-        return cls(open_store, owned=True)
+        return cls(open_store, display_name, owned=True)
 
     @property
     def is_open(self) -> bool:
@@ -68,8 +71,9 @@ class KeyStoreOpening:
 
         threading.Thread(target=run, name="keyconsole-open-store", daemon=True).start()
 
-    def store(self) -> KeyStore:
-        """The store, waiting for it if it is still opening; raises what the opening raised."""
+    def wait_for_store(self) -> KeyStore:
+        """The store, waiting for it if it is still opening (so: only from a worker thread);
+        raises what the opening raised."""
         return self._future.result()
 
     def error(self) -> BaseException | None:
@@ -83,4 +87,4 @@ class KeyStoreOpening:
             self._closed = True
             opened = self.is_open
         if opened and self._owned:
-            self.store().close()
+            self._future.result().close()

@@ -13,12 +13,14 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label
 
-from keyconsole.errors import KeyconsoleError
 from keyconsole.service.display import printable, when
+from keyconsole.service.records import AuditEntry
+from keyconsole.tui.store_calls import call_store
+from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
-    from keyconsole.service.api import KeyStore
+    from keyconsole.tui.key_store_opening import KeyStoreOpening
 
 LIMIT = 500
 
@@ -29,9 +31,9 @@ class AuditScreen(Screen[None]):
         Binding("escape", "back", "Back / clear"),
     ]
 
-    def __init__(self, store: KeyStore, key_ref: str | None = None) -> None:
+    def __init__(self, opening: KeyStoreOpening, key_ref: str | None = None) -> None:
         super().__init__()
-        self._store = store
+        self._opening = opening
         self._key_ref = key_ref
 
     def compose(self) -> ComposeResult:
@@ -39,6 +41,7 @@ class AuditScreen(Screen[None]):
         yield Input(placeholder="key name or id, enter to filter", id="audit-filter", classes="filter")
         table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row")
         yield table
+        yield BusyNote()
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -46,17 +49,21 @@ class AuditScreen(Screen[None]):
         for title, width in (("When (UTC)", 16), ("Who", 10), ("Action", 14), ("Key", 20), ("Details", 60)):
             table.add_column(title, width=width)
         self.query_one("#audit-filter", Input).display = False
-        self.reload()
+        self.read_events()
         table.focus()
 
-    def reload(self) -> None:
+    def read_events(self) -> None:
+        key_ref = self._key_ref
+
+        def read() -> list[AuditEntry]:
+            store = self._opening.wait_for_store()
+            public_id = None if key_ref is None else store.keys.get(key_ref).public_id
+            return store.audit.query(key_public_id=public_id, limit=LIMIT)
+
+        call_store(self, read, self._show_events, doing="reading the audit log")
+
+    def _show_events(self, events: list[AuditEntry]) -> None:
         table = self.query_one(DataTable)
-        try:
-            public_id = None if self._key_ref is None else self._store.keys.get(self._key_ref).public_id
-            events = self._store.audit.query(key_public_id=public_id, limit=LIMIT)
-        except KeyconsoleError as error:
-            self.notify(str(error), severity="error")
-            return
         table.clear()
         for event in events:
             key = "" if event.key_public_id is None else f"{printable(event.key_name or '')} ({event.key_public_id})"
@@ -73,7 +80,7 @@ class AuditScreen(Screen[None]):
     @on(Input.Submitted, "#audit-filter")
     def _filter(self, event: Input.Submitted) -> None:
         self._key_ref = event.value.strip() or None
-        self.reload()
+        self.read_events()
         self.query_one(DataTable).focus()
 
     def action_back(self) -> None:
@@ -82,7 +89,7 @@ class AuditScreen(Screen[None]):
             box.display = False
             box.value = ""
             self._key_ref = None
-            self.reload()
+            self.read_events()
             self.query_one(DataTable).focus()
         else:
             self.app.pop_screen()

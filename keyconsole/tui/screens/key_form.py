@@ -19,11 +19,13 @@ from keyconsole.service.key_query import UNCHANGED
 from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
 from keyconsole.service.validation import clean_name, parse_expiry
 from keyconsole.tui.screens.confirm import ConfirmScreen
+from keyconsole.tui.store_calls import call_store
+from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
 from keyconsole.tui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
-    from keyconsole.service.api import KeyStore
+    from keyconsole.tui.key_store_opening import KeyStoreOpening
 
 FormResult = IssuedKey | KeyInfo | None
 
@@ -59,10 +61,9 @@ class KeyFormScreen(ModalScreen[FormResult]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, store: KeyStore, scopes: list[ScopeInfo], key: KeyInfo | None = None) -> None:
+    def __init__(self, opening: KeyStoreOpening, key: KeyInfo | None = None) -> None:
         super().__init__()
-        self._store = store
-        self._scopes = scopes
+        self._opening = opening
         self._key = key
         self._initial = _initial_values(key)
 
@@ -76,14 +77,10 @@ class KeyFormScreen(ModalScreen[FormResult]):
                 yield Label("Name", classes="field-label")
                 yield Input(self._initial.name, placeholder="e.g. billing backend (prod)", id="name", max_length=120)
             yield FieldError(id="name-error")
-            with Horizontal(classes="field"):
+            with Horizontal(classes="field", id="scopes-field"):
                 yield Label("Scopes", classes="field-label")
-                if self._scopes:
-                    yield ScopeChecklist(
-                        [(s.name, s.description) for s in self._scopes], self._initial.scopes, id="scopes"
-                    )
-                else:
-                    yield Label("No scopes yet: define some on the scopes screen (s) first.", classes="note")
+                # The form opens at once; its scopes come from a worker (on_mount).
+                yield Label("reading scopes…", id="scopes-pending", classes="note")
             yield FieldError(id="scopes-error")
             with Horizontal(classes="field"):
                 yield Label("Active", classes="field-label")
@@ -93,6 +90,7 @@ class KeyFormScreen(ModalScreen[FormResult]):
                 yield Input(self._initial.expires, placeholder="never, YYYY-MM-DD, or 90d (UTC)", id="expires")
             yield FieldError(id="expires-error")
             yield FieldError(id="form-error")
+            yield BusyNote()
             with Horizontal(classes="buttons"):
                 yield Label("space toggles a scope, a all, n none", classes="note")
                 yield Button("Save ^s", id="save", variant="primary", compact=True)
@@ -100,6 +98,21 @@ class KeyFormScreen(ModalScreen[FormResult]):
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
+        call_store(
+            self,
+            lambda: self._opening.wait_for_store().scopes.list(),
+            self._show_scopes,
+            doing="reading scopes",
+            failed=lambda error: self._show_error("scopes", f"cannot read the scopes: {error}"),
+        )
+
+    def _show_scopes(self, scopes: list[ScopeInfo]) -> None:
+        self.query_one("#scopes-pending").remove()
+        field = self.query_one("#scopes-field")
+        if scopes:
+            field.mount(ScopeChecklist([(s.name, s.description) for s in scopes], self._initial.scopes, id="scopes"))
+        else:
+            field.mount(Label("No scopes yet: define some on the scopes screen (s) first.", classes="note"))
 
     # -- values and validation ---------------------------------------------------------------
 
@@ -107,7 +120,8 @@ class KeyFormScreen(ModalScreen[FormResult]):
         checklist = self.query("#scopes")
         return _Values(
             name=self.query_one("#name", Input).value,
-            scopes=frozenset(checklist.first(ScopeChecklist).selected) if checklist else frozenset(),
+            # Until the scopes have been read, the key's own stand.
+            scopes=frozenset(checklist.first(ScopeChecklist).selected) if checklist else self._initial.scopes,
             active=self.query_one("#active", YesNo).value,
             expires=self.query_one("#expires", Input).value,
         )
@@ -163,36 +177,53 @@ class KeyFormScreen(ModalScreen[FormResult]):
 
     # -- actions -----------------------------------------------------------------------------
 
+    @property
+    def _saving(self) -> bool:
+        return self.query_one(BusyNote).is_busy
+
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
+        if self._saving:
+            return
         values = self._values()
         if not self._validate(values):
             self._show_error("form", "Fix the fields marked above; nothing was saved.")
             return
-        try:
-            result = self._write(values)
-        except StaleEdit:
+        self._show_error("form", "")
+        self.query_one("#save", Button).disabled = True
+        creating = self._key is None
+        call_store(
+            self,
+            lambda: self._write(values),
+            self.dismiss,
+            # A new key's secret is hashed with argon2 (store-side work included, it can take
+            # a noticeable moment on a busy machine).
+            doing="saving the new key (hashing its secret)" if creating else "saving your changes",
+            failed=self._not_saved,
+        )
+
+    def _not_saved(self, error: KeyconsoleError) -> None:
+        self.query_one("#save", Button).disabled = False
+        if isinstance(error, StaleEdit):
             self._offer_reload()
-            return
-        except Conflict as error:
+        elif isinstance(error, Conflict):
             self._show_error("name", str(error))
             self._show_error("form", "Nothing was saved.")
-            return
-        except KeyconsoleError as error:
+        else:
             self._show_error("form", f"{error}. Your edits are kept: press ctrl+s to try again.")
-            return
-        self.dismiss(result)
 
     def _write(self, values: _Values) -> IssuedKey | KeyInfo:
+        """Runs in a worker (tui/store_calls.py)."""
+        keys = self._opening.wait_for_store().keys
         expires = UNCHANGED if values.expires == self._initial.expires else parse_expiry(values.expires, utc_now())
         if self._key is None:
-            return self._store.keys.create(
+            return keys.create(
                 values.name,
                 sorted(values.scopes),
                 active=values.active,
                 expires_at=None if expires is UNCHANGED else expires,  # type: ignore[arg-type]
             )
-        return self._store.keys.edit(
+        return keys.edit(
             self._key.public_id,
             name=values.name,
             scopes=sorted(values.scopes),
@@ -209,20 +240,25 @@ class KeyFormScreen(ModalScreen[FormResult]):
 
         def answered(reload: bool | None) -> None:
             if reload:
-                self._reload()
+                self._show_current_key()
             else:
                 self._show_error("form", "Not saved: the key changed meanwhile. Reload (escape, enter) to see it.")
 
         self.app.push_screen(ConfirmScreen(question, yes="Reload", no="Keep editing"), answered)
 
-    def _reload(self) -> None:
+    def _show_current_key(self) -> None:
         """Show the key as it is now; the admin's edits here are dropped, as they chose."""
         assert self._key is not None
-        try:
-            fresh = self._store.keys.get(self._key.public_id)
-        except KeyconsoleError as error:
-            self._show_error("form", str(error))
-            return
+        public_id = self._key.public_id
+        call_store(
+            self,
+            lambda: self._opening.wait_for_store().keys.get(public_id),
+            self._show_key,
+            doing="reading the key",
+            failed=lambda error: self._show_error("form", str(error)),
+        )
+
+    def _show_key(self, fresh: KeyInfo) -> None:
         self._key, self._initial = fresh, _initial_values(fresh)
         self.query_one("#name", Input).value = self._initial.name
         for checklist in self.query(ScopeChecklist):
@@ -232,6 +268,9 @@ class KeyFormScreen(ModalScreen[FormResult]):
         self._show_error("form", "Reloaded: this is the key as it is now.")
 
     def action_cancel(self) -> None:
+        if self._saving:
+            self.notify("Still saving: the form closes when the store has answered.")
+            return
         if self._values() == self._initial:
             self.dismiss(None)
             return

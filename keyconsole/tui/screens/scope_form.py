@@ -11,12 +11,13 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from keyconsole.errors import KeyconsoleError
 from keyconsole.service.records import ScopeInfo
+from keyconsole.tui.store_calls import call_store
+from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
-    from keyconsole.service.api import KeyStore
+    from keyconsole.tui.key_store_opening import KeyStoreOpening
 
 
 class ScopeFormScreen(ModalScreen[bool]):
@@ -27,9 +28,9 @@ class ScopeFormScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, store: KeyStore, scope: ScopeInfo | None = None) -> None:
+    def __init__(self, opening: KeyStoreOpening, scope: ScopeInfo | None = None) -> None:
         super().__init__()
-        self._store = store
+        self._opening = opening
         self._scope = scope
 
     def compose(self) -> ComposeResult:
@@ -46,6 +47,7 @@ class ScopeFormScreen(ModalScreen[bool]):
             yield Label("Description", classes="field-label")
             yield Input("" if self._scope is None else self._scope.description, id="scope-description")
             yield FieldError(id="scope-error")
+            yield BusyNote()
             with Horizontal(classes="buttons"):
                 yield Button("Save (ctrl+s)", id="save", variant="primary")
                 yield Button("Cancel (esc)", id="cancel")
@@ -56,16 +58,23 @@ class ScopeFormScreen(ModalScreen[bool]):
     @on(Button.Pressed, "#save")
     @on(Input.Submitted)
     def action_save(self) -> None:
-        description = self.query_one("#scope-description", Input).value
-        try:
-            if self._scope is None:
-                self._store.scopes.add(self.query_one("#scope-name", Input).value, description)
-            else:
-                self._store.scopes.describe(self._scope.name, description)
-        except KeyconsoleError as error:
-            self.query_one("#scope-error", FieldError).show(str(error))
+        if self.query_one(BusyNote).is_busy:
             return
-        self.dismiss(True)
+        description = self.query_one("#scope-description", Input).value
+        name = self.query_one("#scope-name", Input).value
+        scope = self._scope
+
+        def write() -> object:
+            scopes = self._opening.wait_for_store().scopes
+            return scopes.add(name, description) if scope is None else scopes.describe(scope.name, description)
+
+        call_store(
+            self,
+            write,
+            lambda _: self.dismiss(True),
+            doing="saving the scope",
+            failed=lambda error: self.query_one("#scope-error", FieldError).show(str(error)),
+        )
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

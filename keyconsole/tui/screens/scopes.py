@@ -16,10 +16,12 @@ from keyconsole.service.display import printable
 from keyconsole.service.records import ScopeInfo
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.scope_form import ScopeFormScreen
+from keyconsole.tui.store_calls import call_store
+from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
-    from keyconsole.service.api import KeyStore
+    from keyconsole.tui.key_store_opening import KeyStoreOpening
 
 
 class ScopesScreen(Screen[None]):
@@ -30,9 +32,9 @@ class ScopesScreen(Screen[None]):
         Binding("escape,s", "app.pop_screen", "Back to keys"),
     ]
 
-    def __init__(self, store: KeyStore) -> None:
+    def __init__(self, opening: KeyStoreOpening) -> None:
         super().__init__()
-        self._store = store
+        self._opening = opening
         self._scopes: list[ScopeInfo] = []
 
     def compose(self) -> ComposeResult:
@@ -40,6 +42,7 @@ class ScopesScreen(Screen[None]):
         yield Label("", id="scopes-hint", classes="hint")
         table: DataTable[Text] = DataTable(id="scopes-table", cursor_type="row", zebra_stripes=False)
         yield table
+        yield BusyNote()
         yield KeyBar()
 
     def on_mount(self) -> None:
@@ -47,15 +50,14 @@ class ScopesScreen(Screen[None]):
         table.add_column("Scope", width=24)
         table.add_column("Keys", width=6)
         table.add_column("Description", width=44)
-        self.reload()
+        self.read_scopes()
         table.focus()
 
-    def reload(self) -> None:
-        try:
-            self._scopes = self._store.scopes.list()
-        except KeyconsoleError as error:
-            self.notify(str(error), severity="error")
-            return
+    def read_scopes(self) -> None:
+        call_store(self, lambda: self._opening.wait_for_store().scopes.list(), self._show_scopes, doing="reading scopes")
+
+    def _show_scopes(self, scopes: list[ScopeInfo]) -> None:
+        self._scopes = scopes
         table = self.query_one(DataTable)
         table.clear()
         for scope in self._scopes:
@@ -71,12 +73,12 @@ class ScopesScreen(Screen[None]):
         return self._scopes[table.cursor_row]
 
     def action_add(self) -> None:
-        self.app.push_screen(ScopeFormScreen(self._store), lambda saved: self.reload() if saved else None)
+        self.app.push_screen(ScopeFormScreen(self._opening), lambda saved: self.read_scopes() if saved else None)
 
     def action_edit(self) -> None:
         scope = self._selected()
         if scope is not None:
-            self.app.push_screen(ScopeFormScreen(self._store, scope), lambda saved: self.reload() if saved else None)
+            self.app.push_screen(ScopeFormScreen(self._opening, scope), lambda saved: self.read_scopes() if saved else None)
 
     def action_remove(self) -> None:
         scope = self._selected()
@@ -89,13 +91,18 @@ class ScopesScreen(Screen[None]):
         else:
             question = Content(f"Delete the scope {scope.name}?")
 
+        def failed(error: KeyconsoleError) -> None:
+            self.notify(str(error), severity="error")
+            self.read_scopes()
+
         def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            try:
-                self._store.scopes.remove(scope.name, force=True)
-            except KeyconsoleError as error:
-                self.notify(str(error), severity="error")
-            self.reload()
+            if yes:
+                call_store(
+                    self,
+                    lambda: self._opening.wait_for_store().scopes.remove(scope.name, force=True),
+                    lambda _: self.read_scopes(),
+                    doing=f"removing {scope.name}",
+                    failed=failed,
+                )
 
         self.app.push_screen(ConfirmScreen(question, yes="Remove"), answered)

@@ -27,6 +27,14 @@ class ScopeChecklist(OptionList):
         Binding("a", "select_all", "All"),
         Binding("n", "select_none", "None"),
     ]
+    DEFAULT_CSS = """
+    ScopeChecklist {
+        height: auto;
+        max-height: 9;
+        border: tall $panel;
+        &:focus { border: heavy $accent; }
+    }
+    """
 
     class Changed(Message):
         def __init__(self, checklist: ScopeChecklist) -> None:
@@ -109,7 +117,15 @@ class YesNo(Widget, can_focus=True):
         Binding("y", "set(True)", "Yes", show=False),
         Binding("n", "set(False)", "No", show=False),
     ]
-    DEFAULT_CSS = "YesNo { height: 1; width: auto; }"
+    DEFAULT_CSS = """
+    YesNo {
+        height: 3;
+        width: auto;
+        padding: 0 1;
+        border: tall $panel;
+        &:focus { border: heavy $accent; }
+    }
+    """
 
     value: reactive[bool] = reactive(True)
 

@@ -1,7 +1,9 @@
 """The keys table, drawn with Textual's line API: only the visible rows are built.
 
 A DataTable keeps and measures every cell (textual#1892), so it cannot open a million
-keys quickly; like Toolong, this draws each line on demand from a paged row source.
+keys quickly; like Toolong, this draws each line on demand from a paged row source
+(service/listing.py): a row not read yet is drawn as a placeholder, and the table asks its
+screen for the page (RowsWanted), which a worker reads. Drawing never waits for SQL.
 Column widths are fixed per terminal width, so a reload never leaves a column drawn at an
 old width. Every cell is a plain Segment: user text is never parsed as markup.
 """
@@ -21,8 +23,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from keyconsole.service.display import day, printable
+from keyconsole.service.listing import KeyListing, Window
 from keyconsole.service.records import KeyInfo
-from keyconsole.tui.widgets.key_rows import KeyRows
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,19 @@ class KeysTable(ScrollView, can_focus=True):
         "keys-table--active",
         "keys-table--inactive",
         "keys-table--expired",
+        "keys-table--placeholder",
     }
     DEFAULT_CSS = """
-    KeysTable { height: 1fr; }
+    KeysTable {
+        height: 1fr;
+        & > .keys-table--header { text-style: bold underline; background: $panel; }
+        & > .keys-table--cursor { text-style: reverse; }
+        &:focus > .keys-table--cursor { text-style: reverse bold; }
+        & > .keys-table--active { color: $success; }
+        & > .keys-table--inactive { color: $warning; text-style: italic; }
+        & > .keys-table--expired { color: $error; text-style: strike; }
+        & > .keys-table--placeholder { color: $text-muted; }
+    }
     """
 
     cursor_row: reactive[int] = reactive(0)
@@ -77,55 +89,55 @@ class KeysTable(ScrollView, can_focus=True):
             super().__init__()
             self.key = key
 
-    class Failed(Message):
-        """Reading rows from the store failed; the screen shows why."""
+    class RowsWanted(Message):
+        """Rows ``first..last`` are to be drawn and not read yet."""
 
-        def __init__(self, error: Exception) -> None:
+        def __init__(self, first: int, last: int) -> None:
             super().__init__()
-            self.error = error
+            self.first = first
+            self.last = last
 
-    def __init__(self, rows: KeyRows, *, id: str | None = None) -> None:
+    def __init__(self, listing: KeyListing, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.rows = rows
+        self.listing = listing
         self._widths = [c.width for c in COLUMNS]
 
     # -- data --------------------------------------------------------------------------------
 
     @property
-    def current(self) -> KeyInfo | None:
-        return self.rows.get(self.cursor_row)
+    def _window(self) -> Window:
+        return self.listing.window
 
-    def reset(self, *, keep: str | None = None) -> None:
-        """After `rows.reload()`: resize, and keep the cursor on ``keep`` when it is near."""
-        self.virtual_size = Size(sum(self._widths) + GAP * len(self._widths), self.rows.total + 1)
-        cursor = min(self.cursor_row, max(0, self.rows.total - 1))
-        self._load(cursor)
-        if keep is not None:
-            found = self.rows.index_of(keep)
-            if found is not None:
-                cursor = found
-        self.cursor_row = cursor
+    @property
+    def current(self) -> KeyInfo | None:
+        return self._window.get(self.cursor_row)
+
+    def reset(self, *, cursor: int | None = None) -> None:
+        """After the listing took a new window: resize, and put the cursor on ``cursor``
+        (else where it was, as far as the new total allows)."""
+        total = self._window.total
+        self.virtual_size = Size(sum(self._widths) + GAP * len(self._widths), total + 1)
+        self.cursor_row = min(self.cursor_row if cursor is None else cursor, max(0, total - 1))
+        self._want_rows(self.cursor_row)
         self.refresh()
 
     def _visible_range(self) -> tuple[int, int]:
         first = int(self.scroll_offset.y)
         return first, first + max(1, self.size.height - 1)
 
-    def _load(self, around: int | None = None) -> None:
+    def _want_rows(self, around: int | None = None) -> None:
         first, last = self._visible_range()
         if around is not None and not first <= around <= last:
             # The cursor jumped (End, Home): read the screen it lands on, not every row
             # between there and here, which near a million keys meant a huge OFFSET.
             height = last - first
             first, last = max(0, around - height), around + height
-        try:
-            self.rows.fetch(first, last)
-        except Exception as error:  # noqa: BLE001 - shown by the screen, never a crash
-            self.post_message(self.Failed(error))
+        if self.listing.page_wanted(first, last) is not None:
+            self.post_message(self.RowsWanted(first, last))
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
-        self._load()
+        self._want_rows()
 
     def on_resize(self) -> None:
         fixed = sum(c.width for c in COLUMNS[1:]) + GAP * len(COLUMNS)
@@ -137,10 +149,11 @@ class KeysTable(ScrollView, can_focus=True):
     # -- cursor ------------------------------------------------------------------------------
 
     def validate_cursor_row(self, row: int) -> int:
-        return max(0, min(row, self.rows.total - 1)) if self.rows.total else 0
+        total = self._window.total
+        return max(0, min(row, total - 1)) if total else 0
 
     def watch_cursor_row(self, old: int, new: int) -> None:
-        self._load(new)
+        self._want_rows(new)
         first, last = self._visible_range()
         if new < first:
             self.scroll_to(y=new, animate=False)
@@ -155,7 +168,7 @@ class KeysTable(ScrollView, can_focus=True):
         self.cursor_row += direction * max(1, self.size.height - 2)
 
     def action_jump(self, where: int) -> None:
-        self.cursor_row = 0 if where == 0 else self.rows.total - 1
+        self.cursor_row = 0 if where == 0 else self._window.total - 1
 
     def action_open(self) -> None:
         if self.current is not None:
@@ -171,20 +184,26 @@ class KeysTable(ScrollView, can_focus=True):
             strip = self._strip(cells, self.get_component_rich_style("keys-table--header"), None)
         else:
             index = scroll_y + y - 1
-            key = self.rows.get(index) if index < self.rows.total else None
-            if key is None:
+            window = self._window
+            if index >= window.total:
                 return Strip.blank(width, self.rich_style)
             base = self.rich_style
             if index == self.cursor_row:
                 base = base + self.get_component_rich_style("keys-table--cursor")
-            status_style = self.get_component_rich_style(f"keys-table--{key.status.value.lower()}")
-            strip = self._strip(_cells(key), base, status_style)
+            key = window.get(index)
+            if key is None:
+                placeholder = self.get_component_rich_style("keys-table--placeholder")
+                strip = self._strip(["…"] + [""] * (len(COLUMNS) - 1), base + placeholder, None)
+            else:
+                status_style = self.get_component_rich_style(f"keys-table--{key.status.value.lower()}")
+                strip = self._strip(_cells(key), base, status_style)
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
 
     def _title(self, column: Column) -> str:
-        if column.sort != self.rows.query.sort:
+        query = self._window.query
+        if column.sort != query.sort:
             return column.title
-        return column.title + (" v" if self.rows.query.descending else " ^")
+        return column.title + (" v" if query.descending else " ^")
 
     def _strip(self, cells: list[str], style: Style, status_style: Style | None) -> Strip:
         segments = []
