@@ -104,6 +104,7 @@ async def test_a_key_pressed_before_the_store_opens_is_answered_at_once_and_its_
         assert "1 key " in header(app)
         await pilot.press("s")
         assert isinstance(app.screen, ScopesScreen), "the screen opens without waiting for the store"
+        await pilot.pause(BusyNote.SHOW_AFTER * 2)
         busy = app.screen.query_one(BusyNote)
         assert busy.display and "reading scopes" in str(busy.render())
         gate.released.set()

@@ -103,7 +103,7 @@ async def test_a_save_held_behind_a_gate_leaves_the_console_answering_keys(ks: K
         await pilot.press("a")
         await settle(pilot)
         await pilot.press(*"held", "tab", "space", "ctrl+s")
-        await pilot.pause()
+        await pilot.pause(BusyNote.SHOW_AFTER * 2)
         form = app.screen
         assert isinstance(form, KeyFormScreen)
         busy = form.query_one(BusyNote)
@@ -132,7 +132,7 @@ async def test_a_toggle_held_behind_a_gate_leaves_the_table_answering_keys(ks: K
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("d", "y")
-        await pilot.pause()
+        await pilot.pause(BusyNote.SHOW_AFTER * 2)
         busy = app.keys_screen.query_one(BusyNote)
         assert busy.display and "deactivating" in str(busy.render())
         await pilot.press("slash")

@@ -8,6 +8,7 @@ UI thread never runs SQL; every other store call goes through tui/store_calls.py
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -122,6 +123,10 @@ class KeysScreen(Screen[None]):
         self._store_ready()
 
     def _store_ready(self) -> None:
+        # Textual, SQLAlchemy and the store's metadata live as long as the console: moved out
+        # of the collector's sight, a full collection no longer walks them (a 40-55 ms stall of
+        # the UI thread at a random moment, benchmarks/console.py).
+        gc.freeze()
         self.load_rows()
         self.set_interval(self._poll_seconds, self.poll)
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Static
 
 
 class BusyNote(Static):
     """Hidden while nothing is pending. Several calls may be pending at once: the line names
-    the latest and stays until the last one ends."""
+    the latest and stays until the last one ends. It shows only once a call has taken
+    SHOW_AFTER: most calls end sooner, and showing and hiding a line would reflow the screen
+    twice for nothing (and flicker)."""
+
+    SHOW_AFTER = 0.1
 
     DEFAULT_CSS = """
     BusyNote {
@@ -25,6 +30,7 @@ class BusyNote(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("", id=id)
         self._pending = 0
+        self._showing: Timer | None = None
 
     @property
     def is_busy(self) -> bool:
@@ -33,8 +39,18 @@ class BusyNote(Static):
     def begin(self, doing: str) -> None:
         self._pending += 1
         self.update(Content(f"… {doing}"))
-        self.add_class("-busy")
+        if self._showing is None and not self.has_class("-busy"):
+            self._showing = self.set_timer(self.SHOW_AFTER, self._show)
+
+    def _show(self) -> None:
+        self._showing = None
+        self.set_class(self.is_busy, "-busy")
 
     def end(self) -> None:
         self._pending = max(0, self._pending - 1)
-        self.set_class(self._pending > 0, "-busy")
+        if self._pending:
+            return
+        if self._showing is not None:
+            self._showing.stop()
+            self._showing = None
+        self.remove_class("-busy")

@@ -101,6 +101,18 @@ class KeysTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.listing = listing
         self._widths = [c.width for c in COLUMNS]
+        # self.rich_style walks every ancestor: a third of a line's drawing when asked per line.
+        self._base_style: Style | None = None
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._base_style = None
+
+    @property
+    def _base(self) -> Style:
+        if self._base_style is None:
+            self._base_style = self.rich_style
+        return self._base_style
 
     # -- data --------------------------------------------------------------------------------
 
@@ -186,8 +198,8 @@ class KeysTable(ScrollView, can_focus=True):
             index = scroll_y + y - 1
             window = self._window
             if index >= window.total:
-                return Strip.blank(width, self.rich_style)
-            base = self.rich_style
+                return Strip.blank(width, self._base)
+            base = self._base
             if index == self.cursor_row:
                 base = base + self.get_component_rich_style("keys-table--cursor")
             key = window.get(index)
@@ -197,7 +209,7 @@ class KeysTable(ScrollView, can_focus=True):
             else:
                 status_style = self.get_component_rich_style(f"keys-table--{key.status.value.lower()}")
                 strip = self._strip(_cells(key), base, status_style)
-        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self.rich_style)
+        return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self._base)
 
     def _title(self, column: Column) -> str:
         query = self._window.query
