@@ -6,7 +6,7 @@ The Alembic revisions under ``keyconsole/store/migrations`` create exactly these
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Boolean,
@@ -20,26 +20,20 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from keyconsole import moments
+
 
 class UTCDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes in Python, naive UTC in the column.
-
-    SQLite has no time zones, and comparing aware with naive values raises; storing naive
-    UTC everywhere keeps both backends and every comparison the same.
-    """
+    """Aware UTC datetimes in Python, naive UTC in the column (keyconsole/moments.py)."""
 
     impl = DateTime
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("keyconsole stores aware datetimes only")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        return None if value is None else moments.to_column(value)
 
     def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
-        return None if value is None else value.replace(tzinfo=UTC)
+        return moments.maybe_from_column(value)
 
 
 class Base(DeclarativeBase):

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from keyconsole import KeyStore
-from keyconsole.store.direct import _without_password, open_lookup
+from keyconsole.store.direct import open_lookup
 
 PROBE = (
     "import sys\n"
@@ -63,10 +63,3 @@ def test_a_store_that_is_not_ready_takes_the_normal_path(tmp_path: Path) -> None
                             input="kc_nope", capture_output=True, text=True, timeout=60)
     assert result.returncode == 1 and "not a keyconsole store" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-def test_the_shown_url_hides_the_password() -> None:
-    assert _without_password("postgresql://kc:s3cr:et@db.example:5432/keys?sslmode=require") == (
-        "postgresql+psycopg://kc:***@db.example:5432/keys?sslmode=require"
-    )
-    assert _without_password("postgresql://kc@db/keys") == "postgresql+psycopg://kc@db/keys"

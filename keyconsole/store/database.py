@@ -105,12 +105,11 @@ class Database:
         )
 
     def _lookup_connector(self) -> Callable[[], Any]:
-        location = self.location
-        if not location.is_sqlite:
-            conninfo = location.url.set(drivername="postgresql").render_as_string(hide_password=False)
-            return postgres_connector(conninfo, location.prepare_threshold)
-        if location.sqlite_path is not None:
-            return sqlite_connector(location.sqlite_path)
+        address = self.location.address
+        if address.conninfo is not None:
+            return postgres_connector(address.conninfo, address.prepare_threshold)
+        if address.sqlite_path is not None:
+            return sqlite_connector(address.sqlite_path)
         # An in-memory database exists only on the engine's own connection.
         return self.engine.raw_connection
 

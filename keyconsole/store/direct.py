@@ -10,21 +10,16 @@ Anything else returns None, and the caller opens the store the normal way
 
 from __future__ import annotations
 
-import os
-import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from keyconsole.store.drivers import postgres_connector, split_prepare_threshold, sqlite_connector
+from keyconsole.store.address import StoreAddress, store_address
+from keyconsole.store.drivers import postgres_connector, sqlite_connector
 from keyconsole.store.key_lookup import KeyLookup
 from keyconsole.store.migrations import HEAD, VERSION_TABLE
-from keyconsole.store.paths import ENV_VAR, default_path
-
-_SQLITE_URL = re.compile(r"sqlite(\+pysqlite)?:///(?P<path>[^?]+)")
-_POSTGRES_URL = re.compile(r"(postgresql|postgres)(\+psycopg)?://(?P<rest>.+)")
 
 
 @dataclass(frozen=True)
@@ -68,16 +63,14 @@ class DirectConnection:
 def find_driver(db: str | None) -> Driver | None:
     """The driver for ``db`` (as ``--db`` takes it) when it names a SQLite file or a
     PostgreSQL URL; None for anything the normal open must explain. Connects to nothing."""
-    text = (db if db is not None else os.environ.get(ENV_VAR) or "").strip()
     try:
-        if not text:
-            return _sqlite(default_path())
-        if "://" not in text:
-            return _sqlite(Path(text).expanduser())
-        if match := _SQLITE_URL.fullmatch(text):
-            return _sqlite(Path(match["path"]).expanduser())
-        if match := _POSTGRES_URL.fullmatch(text):
-            return _postgres("postgresql://" + match["rest"])
+        address = store_address(db)
+        if address.conninfo is not None:
+            return _postgres(address)
+        if address.sqlite_path is not None:
+            return Driver(
+                sqlite_connector(address.sqlite_path), "sqlite", address.display, sqlite3.Error, address.sqlite_path
+            )
     except Exception:  # noqa: BLE001 - any doubt: the normal open explains it properly
         return None
     return None
@@ -142,22 +135,9 @@ def open_lookup(db: str | None) -> KeyLookup | None:
     return lookup
 
 
-def _sqlite(path: Path) -> Driver:
-    # As SQLAlchemy renders the URL (store/location.py), so the console's header is the same
-    # before and after the store opens.
-    return Driver(sqlite_connector(path), "sqlite", f"sqlite:///{path}", sqlite3.Error, path)
-
-
-def _postgres(url: str) -> Driver:
+def _postgres(address: StoreAddress) -> Driver:
     import psycopg
 
-    conninfo, prepare_threshold = split_prepare_threshold(url)
-    return Driver(postgres_connector(conninfo, prepare_threshold), "postgresql", _without_password(conninfo), psycopg.Error)
-
-
-def _without_password(conninfo: str) -> str:
-    authority, slash, rest = conninfo.removeprefix("postgresql://").partition("/")
-    userinfo, at, host = authority.rpartition("@")
-    if ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":***"
-    return f"postgresql+psycopg://{userinfo}{at}{host}{slash}{rest}"
+    assert address.conninfo is not None
+    connect = postgres_connector(address.conninfo, address.prepare_threshold)
+    return Driver(connect, "postgresql", address.display, psycopg.Error)

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from keyconsole.moments import from_column, maybe_from_column
 from keyconsole.store.direct import DirectConnection
-from keyconsole.store.key_lookup import utc_moment
 
 # Scopes in name order, as the ORM loads them (models.ApiKey.scopes): PostgreSQL orders
 # inside the aggregate under its own collation; SQLite's binary order is Python's, so its
@@ -87,13 +87,13 @@ def _key_row(row: Any, sort_scopes: bool) -> KeyRow:
         public_id,
         name,
         bool(active),
-        utc_moment(created),
-        utc_moment(updated),
-        None if expires is None else utc_moment(expires),
-        None if last_used is None else utc_moment(last_used),
+        from_column(created),
+        from_column(updated),
+        maybe_from_column(expires),
+        maybe_from_column(last_used),
         created_by,
         version,
         bool(rotated),
-        None if grace is None else utc_moment(grace),
+        maybe_from_column(grace),
         tuple(sorted(names) if sort_scopes else names),
     )

@@ -58,12 +58,23 @@ def postgres_connect_args(prepare_threshold: int | None) -> dict[str, Any]:
     return {**POSTGRES_CONNECT_ARGS, "prepare_threshold": prepare_threshold}
 
 
+def configure_sqlite(connection: sqlite3.Connection) -> None:
+    """Every keyconsole SQLite connection, the engine's included: transactions are begun
+    explicitly (the engine begins writers with BEGIN IMMEDIATE, store/engine.py), waits for
+    a lock up to the busy timeout, and keeps foreign keys."""
+    connection.isolation_level = None
+    cursor = connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
 def sqlite_connector(path: Path) -> Callable[[], sqlite3.Connection]:
     """Autocommit connections to a SQLite file, usable from any thread."""
 
     def connect() -> sqlite3.Connection:
-        connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        connection.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        connection = sqlite3.connect(path, check_same_thread=False)
+        configure_sqlite(connection)
         return connection
 
     return connect

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store.drivers import BUSY_TIMEOUT_S, SQLITE_BUSY_TIMEOUT_MS, postgres_connect_args
+from keyconsole.store.drivers import BUSY_TIMEOUT_S, configure_sqlite, postgres_connect_args
 from keyconsole.store.location import StoreLocation
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -74,13 +74,10 @@ def _check_sqlite_header(path: Path) -> None:
 
 
 def _configure_sqlite_connection(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-    # Hand transaction control to SQLAlchemy's "begin" event below (the documented recipe),
-    # so writers can take the lock with BEGIN IMMEDIATE instead of failing on upgrade.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.close()
+    # With the driver's own transaction handling off, SQLAlchemy's "begin" event below (the
+    # documented recipe) lets writers take the lock with BEGIN IMMEDIATE instead of failing
+    # on upgrade.
+    configure_sqlite(dbapi_connection)
 
 
 def enable_wal(engine: Engine) -> None:

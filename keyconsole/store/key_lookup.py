@@ -18,9 +18,10 @@ server.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NamedTuple
 
+from keyconsole import moments
 from keyconsole.errors import StoreUnavailable
 from keyconsole.store.connection_pool import ConnectionPool, Pooled
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
@@ -58,17 +59,10 @@ class KeyState(NamedTuple):
     scopes: tuple[str, ...]  # sorted
 
 
-def utc_moment(value: Any) -> datetime:
-    """A datetime column's value, aware."""
-    # Columns hold naive UTC (models.UTCDateTime): SQLite hands back text, psycopg datetimes.
-    naive = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return naive.replace(tzinfo=UTC)
-
-
 def _column_value(moment: datetime, dialect: str) -> Any:
     """``moment`` as models.UTCDateTime stores it: naive UTC, as text on SQLite."""
-    naive = moment.astimezone(UTC).replace(tzinfo=None)
-    return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else naive
+    naive = moments.to_column(moment)
+    return naive.strftime(moments.SQLITE_TEXT) if dialect == "sqlite" else naive
 
 
 _NOT_READ = object()
@@ -88,10 +82,10 @@ def _key_state(row: tuple[Any, ...] | None) -> KeyState | None:
     return KeyState(
         key_id,
         bool(active),
-        None if expires_at is None else utc_moment(expires_at),
+        moments.maybe_from_column(expires_at),
         secret_hash,
         previous_hash,
-        None if previous_until is None else utc_moment(previous_until),
+        moments.maybe_from_column(previous_until),
         tuple(sorted(scope_names.split(" "))) if scope_names else (),
     )
 

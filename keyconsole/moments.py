@@ -1,0 +1,32 @@
+"""How a moment is kept in a column: naive UTC. The one conversion, both ways, for the ORM
+(models.UTCDateTime) and the driver-level reads and writes (store/key_lookup.py,
+store/direct_listing.py). Imports no SQLAlchemy.
+
+SQLite has no time zones, and comparing aware with naive values raises; storing naive UTC
+everywhere keeps both backends and every comparison the same.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+# How SQLAlchemy's SQLite dialect writes a datetime, so raw writes sort and compare with its.
+SQLITE_TEXT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def to_column(moment: datetime) -> datetime:
+    """An aware moment as a column holds it."""
+    if moment.tzinfo is None:
+        raise ValueError("keyconsole stores aware datetimes only")
+    return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def from_column(value: Any) -> datetime:
+    """A column's value, aware: SQLite's driver hands back text, psycopg a naive datetime."""
+    naive = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return naive.replace(tzinfo=UTC)
+
+
+def maybe_from_column(value: Any) -> datetime | None:
+    return None if value is None else from_column(value)

@@ -1,0 +1,83 @@
+"""What ``--db`` names: a SQLite file or a PostgreSQL server, parsed without SQLAlchemy.
+
+The one reading of a store's address, for the engine (store/location.py), the verify hot
+path and the direct reads (store/direct.py), and the one way its password is hidden, so the
+console's header, errors and the audit name a store the same way whichever path opened it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from keyconsole.errors import InvalidStoreURL
+from keyconsole.store.drivers import DEFAULT_PREPARE_THRESHOLD, split_prepare_threshold
+from keyconsole.store.paths import ENV_VAR, default_path
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
+
+@dataclass(frozen=True)
+class StoreAddress:
+    dialect: str
+    # Only the default folder is ours to create; a folder named in --db must already exist.
+    is_default: bool = False
+    # The file, for SQLite; None for an in-memory database.
+    sqlite_path: Path | None = None
+    # A libpq URI (postgresql://…) without keyconsole's own option, for PostgreSQL.
+    conninfo: str | None = None
+    prepare_threshold: int | None = DEFAULT_PREPARE_THRESHOLD
+
+    @property
+    def display(self) -> str:
+        """The address as SQLAlchemy renders it, any password hidden: safe for headers,
+        errors and the audit."""
+        if self.conninfo is not None:
+            return "postgresql+psycopg://" + without_password(self.conninfo).removeprefix("postgresql://")
+        return f"sqlite:///{self.sqlite_path}" if self.sqlite_path is not None else "sqlite://"
+
+
+def store_address(db: str | None) -> StoreAddress:
+    """Read ``--db`` (else ``KEYCONSOLE_DB``, else the private default file).
+
+    Raises InvalidStoreURL for text that cannot name a store; never shows a password.
+    """
+    text = db if db is not None else (os.environ.get(ENV_VAR) or None)
+    if text is None:
+        return StoreAddress(SQLITE, is_default=True, sqlite_path=default_path())
+    text = text.strip()
+    if not text:
+        raise InvalidStoreURL("the store URL is empty")
+    if "://" not in text:
+        return StoreAddress(SQLITE, sqlite_path=Path(text).expanduser())
+    scheme, _, rest = text.partition("://")
+    backend, _, driver = scheme.lower().partition("+")
+    if backend in ("postgresql", "postgres"):
+        if driver not in ("", "psycopg"):
+            raise InvalidStoreURL(f"use the psycopg driver: postgresql+psycopg://… (got {scheme})")
+        conninfo, prepare_threshold = split_prepare_threshold(f"postgresql://{rest}")
+        return StoreAddress(POSTGRESQL, conninfo=conninfo, prepare_threshold=prepare_threshold)
+    if backend == "sqlite":
+        if driver not in ("", "pysqlite"):
+            raise InvalidStoreURL(f"unsupported SQLite driver: {scheme}")
+        if "?" in rest:
+            raise InvalidStoreURL("a SQLite store URL takes no options: sqlite:///PATH")
+        # sqlite:///relative.db and sqlite:////absolute.db, as SQLAlchemy reads them.
+        path = rest.removeprefix("/")
+        memory = path in ("", ":memory:")
+        return StoreAddress(SQLITE, sqlite_path=None if memory else Path(path).expanduser())
+    raise InvalidStoreURL(f"unsupported store {backend!r}: use sqlite:///PATH or postgresql+psycopg://…")
+
+
+def without_password(url: str) -> str:
+    """``url`` with the password in its user part, if any, shown as ***."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority, slash, tail = rest.partition("/")
+    userinfo, at, host = authority.rpartition("@")
+    if ":" in userinfo:
+        userinfo = userinfo.split(":", 1)[0] + ":***"
+    return f"{scheme}://{userinfo}{at}{host}{slash}{tail}"
