@@ -52,6 +52,10 @@ class Window:
     def index_of(self, public_id: str) -> int | None:
         return next((index for index, row in self.rows.items() if row.public_id == public_id), None)
 
+    def holds(self, first: int, last: int) -> bool:
+        """Whether every row from ``first`` to ``last`` (inclusive, as far as the total goes) is read."""
+        return all(index in self.rows for index in range(first, min(last, self.total - 1) + 1))
+
 
 @dataclass(frozen=True)
 class PageRead:
@@ -130,6 +134,8 @@ class KeyListing:
         # The query asked for last: while its load is read, ``window`` still shows the old one.
         self.query = query
         self._asked = 0
+        # The page being read: a scroll and a cursor move often want the same rows at once.
+        self._reading: PageRead | None = None
 
     def load(self, query: KeyQuery | None = None, *, keep: str | None = None, around: int = 0) -> Loading:
         """Ask for ``query`` (the current one by default) to be read again; any window of an
@@ -152,14 +158,28 @@ class KeyListing:
     def page_wanted(self, first: int, last: int) -> PageRead | None:
         """What to read so rows ``first..last`` (inclusive) can be drawn, or None if held."""
         window = self.window
-        last = min(last, window.total - 1)
-        if first > last or all(index in window.rows for index in range(first, last + 1)):
+        if window.holds(first, last):
             return None
-        start = max(0, first - (PAGE - (last - first + 1)) // 2)
-        return PageRead(window.generation, window.query, start, min(window.total, start + PAGE), window.total)
+        last = min(last, window.total - 1)
+        reading = self._reading
+        if reading is not None and reading.generation == window.generation and reading.start <= first <= last < reading.stop:
+            return None
+        span = last - first + 1
+        # Scrolling on from held rows reads a whole page ahead; a jump (End, a far cursor)
+        # reads the screen it lands on and a screen around it, which shows sooner.
+        size = PAGE if first - 1 in window.rows or last + 1 in window.rows else min(PAGE, span * 2)
+        start = max(0, first - (size - span) // 2)
+        self._reading = PageRead(window.generation, window.query, start, min(window.total, start + size), window.total)
+        return self._reading
+
+    def page_ended(self, read: PageRead) -> None:
+        """``read`` is over (taken, or failed): its rows may be asked for again."""
+        if self._reading == read:
+            self._reading = None
 
     def take_page(self, read: PageRead, rows: dict[int, KeyInfo]) -> bool:
         """Add a page read for the shown window; whether it still belongs to it."""
+        self.page_ended(read)
         window = self.window
         if read.generation != window.generation or read.query != window.query:
             return False

@@ -1,8 +1,9 @@
-"""Pages of every key, read on a direct connection (store/direct.py).
+"""Pages of every key, read on a direct connection (store/direct.py), and the listed
+columns both listings read: this one and the store's own (service/keys.py).
 
 The console draws its first screen from this while SQLAlchemy is still being imported for
 everything else. The order comes from the caller (service/key_query.py's one definition of
-each sort), so these pages are the ORM listing's pages.
+each sort), so these pages are the store's listing's pages.
 """
 
 from __future__ import annotations
@@ -14,18 +15,19 @@ from typing import Any, NamedTuple
 from keyconsole.moments import from_column, maybe_from_column
 from keyconsole.store.direct import DirectConnection
 
-# Scopes in name order, as the ORM loads them (models.ApiKey.scopes): PostgreSQL orders
-# inside the aggregate under its own collation; SQLite's binary order is Python's, so its
-# names are sorted after the split.
-_SCOPES = {
-    "sqlite": "group_concat(s.name, ' ')",
-    "postgresql": "string_agg(s.name, ' ' ORDER BY s.name)",
+# A key's scope names in one column, in name order as models.ApiKey.scopes loads them:
+# PostgreSQL orders inside the aggregate under its own collation; SQLite's binary order is
+# Python's, so its names are sorted after the split (scope_names).
+SCOPE_NAMES_SQL = {
+    "sqlite": "(SELECT group_concat(s.name, ' ') FROM key_scopes ks JOIN scopes s ON s.id = ks.scope_id"
+    " WHERE ks.key_id = api_keys.id)",
+    "postgresql": "(SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM key_scopes ks"
+    " JOIN scopes s ON s.id = ks.scope_id WHERE ks.key_id = api_keys.id)",
 }
 _PAGE = (
-    "SELECT k.public_id, k.name, k.active, k.created_at, k.updated_at, k.expires_at, k.last_used_at,"
-    " k.created_by, k.version, k.previous_hash IS NOT NULL, k.previous_hash_until,"
-    " (SELECT {scopes} FROM key_scopes ks JOIN scopes s ON s.id = ks.scope_id WHERE ks.key_id = k.id)"
-    " FROM api_keys k ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+    "SELECT public_id, name, active, created_at, updated_at, expires_at, last_used_at,"
+    " created_by, version, previous_hash IS NOT NULL, previous_hash_until, {scopes}"
+    " FROM api_keys ORDER BY {order} LIMIT {limit} OFFSET {offset}"
 )
 _COUNT = "SELECT count(*) FROM api_keys"
 _ANY_SCOPE = "SELECT EXISTS (SELECT 1 FROM scopes)"
@@ -56,16 +58,15 @@ def read_keys(
     if not order or any(column not in _ORDERABLE for column, _ in order):
         raise ValueError(f"cannot order keys by {order!r}")
     # NULLs sort as the ORM's listing sorts them: each backend's own default.
-    by = ", ".join(f"k.{column} {'DESC' if descending else 'ASC'}" for column, descending in order)
+    by = ", ".join(f"{column} {'DESC' if descending else 'ASC'}" for column, descending in order)
     every = "-1" if direct.dialect == "sqlite" else "ALL"
     cursor = direct.connection.cursor()
     cursor.execute(
         _PAGE.format(
-            scopes=_SCOPES[direct.dialect], order=by, limit=every if limit is None else int(limit), offset=int(offset)
+            scopes=SCOPE_NAMES_SQL[direct.dialect], order=by, limit=every if limit is None else int(limit), offset=int(offset)
         )
     )
-    sort_scopes = direct.dialect == "sqlite"
-    return [_key_row(row, sort_scopes) for row in cursor.fetchall()]
+    return [_key_row(row, direct.dialect) for row in cursor.fetchall()]
 
 
 def count_keys(direct: DirectConnection) -> int:
@@ -80,9 +81,14 @@ def has_scopes(direct: DirectConnection) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def _key_row(row: Any, sort_scopes: bool) -> KeyRow:
+def scope_names(aggregated: str | None, dialect: str) -> tuple[str, ...]:
+    """The scope names of SCOPE_NAMES_SQL's column, in name order."""
+    names = aggregated.split(" ") if aggregated else []
+    return tuple(sorted(names) if dialect == "sqlite" else names)
+
+
+def _key_row(row: Any, dialect: str) -> KeyRow:
     public_id, name, active, created, updated, expires, last_used, created_by, version, rotated, grace, scopes = row
-    names = scopes.split(" ") if scopes else []
     return KeyRow(
         public_id,
         name,
@@ -95,5 +101,5 @@ def _key_row(row: Any, sort_scopes: bool) -> KeyRow:
         version,
         bool(rotated),
         maybe_from_column(grace),
-        tuple(sorted(names) if sort_scopes else names),
+        scope_names(scopes, dialect),
     )

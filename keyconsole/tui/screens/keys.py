@@ -28,6 +28,7 @@ from keyconsole.service.key_query import SORTS
 from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.tui import screens
+from keyconsole.tui.page_reader import PageReader
 from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
@@ -78,9 +79,10 @@ class KeysScreen(Screen[None]):
         """A poll saw the store change since the rows shown were read."""
 
     class ReadFailed(Message):
-        def __init__(self, error: KeyconsoleError) -> None:
+        def __init__(self, error: KeyconsoleError, page: PageRead | None = None) -> None:
             super().__init__()
             self.error = error
+            self.page = page
 
     def __init__(self, opening: KeyStoreOpening, poll_seconds: float, listing: KeyListing | None = None) -> None:
         super().__init__()
@@ -91,13 +93,14 @@ class KeysScreen(Screen[None]):
         self._shown_before_open = listing is not None
         # The store's change marker as of the rows shown (service/audit_log.py).
         self._marker: str | None = None
+        self._page_reader = PageReader(lambda: self._opening.wait_for_store().keys, self._page_read)
 
     def compose(self) -> ComposeResult:
         yield Static("", id="store-info")
         yield Static("", id="banner")
         yield Input(placeholder="filter by name, key id or scope (escape clears)", id="filter", classes="filter")
         yield Static("", id="empty-hint", classes="hint")
-        yield KeysTable(self._listing, id="keys")
+        yield KeysTable(self._listing, self._ask_for_rows, id="keys")
         yield BusyNote()
         yield KeyBar()
 
@@ -111,6 +114,9 @@ class KeysScreen(Screen[None]):
             return
         # Opened after the first screen is drawn: its import would hold the GIL meanwhile.
         self.call_after_refresh(self._opening.start, lambda: self.post_message(self.StoreOpened()))
+
+    def on_unmount(self) -> None:
+        self._page_reader.stop()
 
     @on(StoreOpened)
     def _store_opened(self) -> None:
@@ -170,21 +176,17 @@ class KeysScreen(Screen[None]):
         self.table.reset(cursor=event.window.kept_at)
         self._describe()
 
-    @on(KeysTable.RowsWanted)
-    def _rows_wanted(self, event: KeysTable.RowsWanted) -> None:
-        read = self._listing.page_wanted(event.first, event.last)
+    def _ask_for_rows(self, first: int, last: int) -> None:
+        read = self._listing.page_wanted(first, last)
         if read is not None:
-            self._read_page(read)
+            self._page_reader.ask(read)
 
-    @work(thread=True, exclusive=True, group="page")
-    def _read_page(self, read: PageRead) -> None:
-        try:
-            rows = read.rows(self._opening.wait_for_store().keys)
-        except KeyconsoleError as error:
-            self.post_message(self.ReadFailed(error))
-            return
-        if not get_current_worker().is_cancelled:
-            self.post_message(self.PageArrived(read, rows))
+    def _page_read(self, read: PageRead, outcome: dict[int, KeyInfo] | KeyconsoleError) -> None:
+        # On the page reader's thread: post_message is safe from any thread.
+        if isinstance(outcome, KeyconsoleError):
+            self.post_message(self.ReadFailed(outcome, read))
+        else:
+            self.post_message(self.PageArrived(read, outcome))
 
     @on(PageArrived)
     def _page_arrived(self, event: PageArrived) -> None:
@@ -193,6 +195,8 @@ class KeysScreen(Screen[None]):
 
     @on(ReadFailed)
     def _read_failed(self, event: ReadFailed) -> None:
+        if event.page is not None:
+            self._listing.page_ended(event.page)
         banner = self.query_one("#banner", Static)
         banner.update(Content(f"Store unavailable: {event.error}. Retrying every {self._poll_seconds:g} s."))
         banner.display = True

@@ -2,14 +2,15 @@
 
 A DataTable keeps and measures every cell (textual#1892), so it cannot open a million
 keys quickly; like Toolong, this draws each line on demand from a paged row source
-(service/listing.py): a row not read yet is drawn as a placeholder, and the table asks its
-screen for the page (RowsWanted), which a worker reads. Drawing never waits for SQL.
+(service/listing.py): a row not read yet is drawn as a placeholder, and the table asks for
+its page (``ask_for_rows``, the screen's, which starts a worker). Drawing never waits for SQL.
 Column widths are fixed per terminal width, so a reload never leaves a column drawn at an
 old width. Every cell is a plain Segment: user text is never parsed as markup.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.cells import cell_len, set_cell_size
@@ -89,17 +90,14 @@ class KeysTable(ScrollView, can_focus=True):
             super().__init__()
             self.key = key
 
-    class RowsWanted(Message):
-        """Rows ``first..last`` are to be drawn and not read yet."""
-
-        def __init__(self, first: int, last: int) -> None:
-            super().__init__()
-            self.first = first
-            self.last = last
-
-    def __init__(self, listing: KeyListing, *, id: str | None = None) -> None:
+    def __init__(
+        self, listing: KeyListing, ask_for_rows: Callable[[int, int], None], *, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.listing = listing
+        # Called at once, not through a message: a message's two hops to the screen cost the
+        # End key a third of its time at a million keys (benchmarks/console.py).
+        self._ask_for_rows = ask_for_rows
         self._widths = [c.width for c in COLUMNS]
         # self.rich_style walks every ancestor: a third of a line's drawing when asked per line.
         self._base_style: Style | None = None
@@ -144,8 +142,8 @@ class KeysTable(ScrollView, can_focus=True):
             # between there and here, which near a million keys meant a huge OFFSET.
             height = last - first
             first, last = max(0, around - height), around + height
-        if self.listing.page_wanted(first, last) is not None:
-            self.post_message(self.RowsWanted(first, last))
+        if not self._window.holds(first, last):
+            self._ask_for_rows(first, last)
 
     def watch_scroll_y(self, old: float, new: float) -> None:
         super().watch_scroll_y(old, new)
