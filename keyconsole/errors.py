@@ -31,6 +31,10 @@ class StaleEdit(Conflict):
     """The key changed since it was read; the caller should reload, never overwrite."""
 
 
+class NotPermitted(KeyconsoleError):
+    """The database role the store was opened with may not do this (store/grants.py)."""
+
+
 class StoreUnavailable(KeyconsoleError):
     """The store cannot be opened or reached (bad URL, server down, not a keyconsole store)."""
 

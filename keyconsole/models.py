@@ -100,6 +100,18 @@ class AuditEvent(Base):
     details: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    # On PostgreSQL the database role that wrote the event, set by a trigger from
+    # session_user (migration 0006); ``actor`` is the OS user the client reported.
+    db_role: Mapped[str | None] = mapped_column(String(128))
+
+
+class KeyconsoleGrant(Base):
+    """A role keyconsole granted rights to (store/grants.py), granted again after migrations."""
+
+    __tablename__ = "keyconsole_grants"
+
+    role: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
 
 
 class AuditHead(Base):

@@ -15,6 +15,10 @@ import time
 from pathlib import Path
 
 
+# The group of roles the least-privilege tests create (tests/test_roles.py).
+PASSWORD_ROLES = "kc_password_roles"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -50,6 +54,10 @@ class PostgresServer:
             shutil.which("initdb") or "initdb", "-D", str(self.data), "-U", "postgres",
             "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C",
         )
+        # Roles in PASSWORD_ROLES log in with their own password; every other connection of
+        # the tests is trusted (pg_hba.conf takes the first line that matches).
+        hba = self.data / "pg_hba.conf"
+        hba.write_text(f"host all +{PASSWORD_ROLES} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
         self.start_server()
 
     def start_server(self) -> None:

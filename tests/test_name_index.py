@@ -42,7 +42,7 @@ def listing_plan(ks: KeyStore, search: str) -> str:
     """PostgreSQL's plan for the first page of keys matching ``search``."""
     statement, parameters = next(
         (statement, parameters) for statement, parameters in statements(ks, search)
-        if statement.startswith("SELECT api_keys.id") and "LIMIT" in statement
+        if statement.startswith("SELECT api_keys.public_id") and "LIMIT" in statement
     )
     with ks.database.engine.connect() as conn:
         return "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))

@@ -8,6 +8,7 @@ import click
 
 from keyconsole.cli.context import common_options, settings
 from keyconsole.cli.output import emit_json, note, safe, table, when
+from keyconsole.service.display import audit_actor
 
 
 @click.group(invoke_without_command=True)
@@ -31,7 +32,7 @@ def audit(ctx: click.Context, key_ref: str | None, limit: int) -> None:
     table(
         ["WHEN (UTC)", "WHO", "ACTION", "KEY", "DETAILS"],
         [
-            [when(e.at), safe(e.actor), e.action,
+            [when(e.at), safe(audit_actor(e.db_role, e.actor)), e.action,
              "" if e.key_public_id is None else f"{safe(e.key_name or '')} ({e.key_public_id})",
              safe(json.dumps(e.details, ensure_ascii=False, separators=(",", ":")))]
             for e in events

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from keyconsole.service import demo
+from keyconsole.service.access import AccessService
 from keyconsole.service.actor import current_actor
 from keyconsole.service.async_verify import AsyncVerifier
 from keyconsole.service.audit_log import AuditService
@@ -29,6 +30,7 @@ class KeyStore:
         self.keys = KeyService(self.database, self.actor, clock)
         self.scopes = ScopeService(self.database, self.actor, clock)
         self.audit = AuditService(self.database)
+        self.access = AccessService(self.database, self.actor, clock)
         self._clock = clock
         self._verifier = Verifier(self.database.key_lookup(), clock)
 

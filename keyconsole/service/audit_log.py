@@ -12,7 +12,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from keyconsole.models import ApiKey, AuditEvent, AuditHead
@@ -31,19 +31,20 @@ def _canonical_details(details: dict[str, Any]) -> str:
 
 
 def _event_hash(event: AuditEvent) -> str:
-    material = json.dumps(
-        [
-            event.prev_hash,
-            event.at.isoformat(),
-            event.actor,
-            event.action,
-            event.key_public_id,
-            event.key_name,
-            event.details,
-        ],
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    fields = [
+        event.prev_hash,
+        event.at.isoformat(),
+        event.actor,
+        event.action,
+        event.key_public_id,
+        event.key_name,
+        event.details,
+    ]
+    # Events from before migration 0006, and every SQLite event, have no database role:
+    # their hashes stay what they were.
+    if event.db_role is not None:
+        fields.append(event.db_role)
+    material = json.dumps(fields, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -60,6 +61,7 @@ def record(
     head = session.get(AuditHead, 1, with_for_update=True)
     assert head is not None, "migration 0001 creates the audit head row"
     event = AuditEvent(
+        db_role=_database_role(session),
         at=at,
         actor=actor,
         action=action,
@@ -71,6 +73,14 @@ def record(
     event.hash = _event_hash(event)
     head.last_hash = event.hash
     session.add(event)
+
+
+def _database_role(session: Session) -> str | None:
+    # PostgreSQL's trigger writes session_user whatever the client sends (migration 0006);
+    # the chain covers it, so the hash is made with the same value.
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    return session.scalar(text("SELECT session_user"))
 
 
 class AuditService:
@@ -120,4 +130,5 @@ def _entry(event: AuditEvent) -> AuditEntry:
         key_public_id=event.key_public_id,
         key_name=event.key_name,
         details=json.loads(event.details),
+        db_role=event.db_role,
     )

@@ -25,3 +25,9 @@ def when(moment: datetime | None, *, never: str = "-") -> str:
 
 def day(moment: datetime | None, *, never: str = "-") -> str:
     return never if moment is None else moment.strftime("%Y-%m-%d")
+
+
+def audit_actor(db_role: str | None, os_user: str) -> str:
+    """Who an audit event names: the database role PostgreSQL recorded, and the OS user the
+    client reported (self-reported: anyone can set it), labelled so."""
+    return os_user if db_role is None else f"{db_role} (os user {os_user}, self-reported)"

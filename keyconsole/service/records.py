@@ -134,14 +134,17 @@ class ScopeInfo:
 class AuditEntry:
     id: int
     at: datetime
+    # What the client reported: the OS user (and SSH address). Anyone can set it to anything.
     actor: str
     action: str
     key_public_id: str | None
     key_name: str | None
     details: dict[str, Any]
+    # The database role that wrote the event, set by PostgreSQL itself; None on SQLite.
+    db_role: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "at": _iso(self.at)}
+        return {**asdict(self), "at": _iso(self.at), "os_user": self.actor}
 
 
 @dataclass(frozen=True, slots=True)

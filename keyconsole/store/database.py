@@ -3,6 +3,7 @@ driver's failures into errors a user can read."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -13,7 +14,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from keyconsole.errors import Conflict, StaleEdit, StoreUnavailable
+from keyconsole.errors import Conflict, NotPermitted, StaleEdit, StoreUnavailable
 from keyconsole.store import fork_safety, name_index
 from keyconsole.store.drivers import postgres_connector, sqlite_connector
 from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
@@ -57,6 +58,19 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def may_write(self) -> bool:
+        """Whether this connection's role may change keys (PostgreSQL's grants, store/grants.py),
+        or, on SQLite, whether the OS user may write the file and its folder (its journal)."""
+        if self.dialect == "sqlite":
+            path = self.location.sqlite_path
+            return path is None or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+        with self.translate_errors(), self.engine.connect() as connection:
+            return bool(
+                connection.exec_driver_sql(
+                    "SELECT has_table_privilege('api_keys', 'INSERT') AND has_table_privilege('audit_events', 'INSERT')"
+                ).scalar()
+            )
+
     def refresh_statistics(self) -> None:
         """After a bulk load, give PostgreSQL's planner what autovacuum would bring only
         minutes later: statistics (which index a filter should use) and the visibility map
@@ -74,11 +88,11 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self.translate_errors(), self._writers.begin() as session:
+        with self.translate_errors(writing=True), self._writers.begin() as session:
             yield session
 
     @contextmanager
-    def translate_errors(self) -> Iterator[None]:
+    def translate_errors(self, *, writing: bool = False) -> Iterator[None]:
         try:
             yield
         except StaleDataError:
@@ -86,6 +100,9 @@ class Database:
         except IntegrityError as err:
             raise Conflict(f"the change clashes with the store: {_first_line(err)}") from None
         except DBAPIError as err:
+            if getattr(err.orig, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
+                doing = "change keys" if writing else "read this"
+                raise NotPermitted(f"this role may not {doing} ({_first_line(err)})") from None
             raise StoreUnavailable(self._explain(err)) from None
 
     def _explain(self, err: DBAPIError) -> str:
@@ -119,6 +136,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# PostgreSQL's "insufficient_privilege": the role lacks a grant (store/grants.py).
+_INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def _first_line(err: DBAPIError) -> str:

@@ -6,6 +6,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from keyconsole.errors import StoreUnavailable
+from keyconsole.store import grants
 from keyconsole.store.engine import WRITE_OPTION
 from keyconsole.store.migrations import HEAD, SCRIPT_LOCATION, VERSION_TABLE
 
@@ -35,6 +36,10 @@ def ensure_schema(engine: Engine, display_name: str) -> None:
                         " point --db at a new file or an empty database"
                     )
             _upgrade(conn, current)
+            if conn.dialect.name == "postgresql":
+                # A migration may have made tables anew: the roles keyconsole granted
+                # rights to get them on what is there now.
+                grants.reapply_all(conn)
 
 
 def _current_revision(conn: Connection) -> str | None:

@@ -18,6 +18,9 @@ from keyconsole.tui.widgets.busy_note import BusyNote
 
 T = TypeVar("T")
 
+# What a key that would change the store says when the store's role may only read.
+READ_ONLY = "This store's role may only read: its owner can run `keyconsole grant admin ROLE` to allow changes."
+
 
 def call_store(
     screen: Screen[object],

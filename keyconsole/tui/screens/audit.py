@@ -13,7 +13,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Label
 
-from keyconsole.service.display import printable, when
+from keyconsole.service.display import audit_actor, printable, when
 from keyconsole.service.records import AuditEntry
 from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
@@ -46,7 +46,7 @@ class AuditScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for title, width in (("When (UTC)", 16), ("Who", 10), ("Action", 14), ("Key", 20), ("Details", 60)):
+        for title, width in (("When (UTC)", 16), ("Who", 28), ("Action", 14), ("Key", 20), ("Details", 60)):
             table.add_column(title, width=width)
         self.query_one("#audit-filter", Input).display = False
         self.read_events()
@@ -68,7 +68,7 @@ class AuditScreen(Screen[None]):
         for event in events:
             key = "" if event.key_public_id is None else f"{printable(event.key_name or '')} ({event.key_public_id})"
             details = json.dumps(event.details, ensure_ascii=False, separators=(", ", ": "))
-            table.add_row(*(Text(printable(cell)) for cell in (when(event.at), event.actor, event.action, key, details)))
+            table.add_row(*(Text(printable(cell)) for cell in (when(event.at), audit_actor(event.db_role, event.actor), event.action, key, details)))
         title = "Audit log (newest first)" + ("" if self._key_ref is None else f" for {printable(self._key_ref)}")
         self.query_one("#audit-title", Label).update(Content(title))
 

@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -29,7 +29,7 @@ from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.tui import screens
 from keyconsole.tui.page_reader import PageReader
-from keyconsole.tui.store_calls import call_store
+from keyconsole.tui.store_calls import READ_ONLY, call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.keys_table import KeysTable
@@ -39,6 +39,10 @@ if TYPE_CHECKING:
     from keyconsole.service.key_query import KeyQuery
     from keyconsole.tui.key_store_opening import KeyStoreOpening
     from keyconsole.tui.screens.key_form import FormResult
+
+
+CHANGING_ACTIONS = frozenset({"add", "toggle_active", "rotate"})
+CHANGING_KEYS = frozenset({"a", "d", "r"})
 
 
 class KeysScreen(Screen[None]):
@@ -94,6 +98,9 @@ class KeysScreen(Screen[None]):
         # The store's change marker as of the rows shown (service/audit_log.py).
         self._marker: str | None = None
         self._page_reader = PageReader(lambda: self._opening.wait_for_store().keys, self._page_read)
+        # Whether the store's role may only read (store/grants.py): the keys that would change
+        # it are then hidden from the key bar, and pressing one says why.
+        self._read_only = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="store-info")
@@ -129,12 +136,35 @@ class KeysScreen(Screen[None]):
         self._store_ready()
 
     def _store_ready(self) -> None:
+        call_store(
+            self,
+            lambda: self._opening.wait_for_store().access.may_change(),
+            self._rights_known,
+            doing="checking this role's rights",
+        )
         # Textual, SQLAlchemy and the store's metadata live as long as the console: moved out
         # of the collector's sight, a full collection no longer walks them (a 40-55 ms stall of
         # the UI thread at a random moment, benchmarks/console.py).
         gc.freeze()
         self.load_rows()
         self.set_interval(self._poll_seconds, self.poll)
+
+    def _rights_known(self, may_change: bool) -> None:
+        self._read_only = not may_change
+        self.refresh_bindings()
+        self._describe()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self._read_only and action in CHANGING_ACTIONS)
+
+    def on_key(self, event: events.Key) -> None:
+        # A hidden binding does nothing when pressed; say why instead.
+        if self._read_only and event.key in CHANGING_KEYS:
+            event.stop()
+            self._explain_read_only()
+
+    def _explain_read_only(self) -> None:
+        self.notify(READ_ONLY, severity="warning")
 
     @property
     def table(self) -> KeysTable:
@@ -229,6 +259,8 @@ class KeysScreen(Screen[None]):
         counted = f"{total:,} {noun}" if window.exact else f"{total:,}+ keys (counting…)"
         shown = counted + (f" matching {printable(query.search)!r}" if query.search else "")
         info = f"keyconsole  {printable(self._opening.display_name)}  {shown}  sorted by {query.sort}"
+        if self._read_only:
+            info += "  read-only"
         self.query_one("#store-info", Static).update(Content(info))
         hint = self.query_one("#empty-hint", Static)
         if total:
@@ -287,6 +319,9 @@ class KeysScreen(Screen[None]):
 
     @on(KeysTable.Opened)
     def _open(self, event: KeysTable.Opened) -> None:
+        if self._read_only:
+            self._explain_read_only()
+            return
         # The row as last read: if the key has changed since, saving says so (StaleEdit).
         self.app.push_screen(screens.KeyFormScreen(self._opening, event.key), self.form_done)
 
@@ -354,7 +389,7 @@ class KeysScreen(Screen[None]):
         self.app.push_screen(screens.RotateScreen(key), chosen)
 
     def action_scopes(self) -> None:
-        self.app.push_screen(screens.ScopesScreen(self._opening), lambda _: self.load_rows())
+        self.app.push_screen(screens.ScopesScreen(self._opening, read_only=self._read_only), lambda _: self.load_rows())
 
     def action_audit(self) -> None:
         self.app.push_screen(screens.AuditScreen(self._opening))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -16,7 +17,7 @@ from keyconsole.service.display import printable
 from keyconsole.service.records import ScopeInfo
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.scope_form import ScopeFormScreen
-from keyconsole.tui.store_calls import call_store
+from keyconsole.tui.store_calls import READ_ONLY, call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 
@@ -32,9 +33,10 @@ class ScopesScreen(Screen[None]):
         Binding("escape,s", "app.pop_screen", "Back to keys"),
     ]
 
-    def __init__(self, opening: KeyStoreOpening) -> None:
+    def __init__(self, opening: KeyStoreOpening, *, read_only: bool = False) -> None:
         super().__init__()
         self._opening = opening
+        self._read_only = read_only
         self._scopes: list[ScopeInfo] = []
 
     def compose(self) -> ComposeResult:
@@ -65,6 +67,14 @@ class ScopesScreen(Screen[None]):
             table.add_row(Text(scope.name), Text(str(scope.key_count)), Text(printable(scope.description)), key=scope.name)
         hint = "No scopes yet: press a to add one (for example users:read)." if not self._scopes else ""
         self.query_one("#scopes-hint", Label).update(hint)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (self._read_only and action in ("add", "edit", "remove"))
+
+    def on_key(self, event: events.Key) -> None:
+        if self._read_only and event.key in ("a", "e", "enter", "x", "delete"):
+            event.stop()
+            self.notify(READ_ONLY, severity="warning")
 
     def _selected(self) -> ScopeInfo | None:
         table = self.query_one(DataTable)

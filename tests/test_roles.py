@@ -1,0 +1,301 @@
+"""Least privilege on a shared PostgreSQL store: real roles, each logging in with its own
+password (scram, tests/pg_server.py), refused by PostgreSQL itself where they may not go."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import psycopg
+import pytest
+
+from keyconsole import KeyStore
+from keyconsole.service.records import IssuedKey
+from keyconsole.store import grants
+from keyconsole.store.migrations import VERSION_TABLE
+from keyconsole.tui.app import make_app
+from keyconsole.tui.screens.keys import KeysScreen
+from keyconsole.tui.store_calls import READ_ONLY
+from keyconsole.tui.widgets.key_bar import KeyBar
+from tests.pg_server import PASSWORD_ROLES, PostgresServer
+from tests.serve_process import ServeProcess
+from tests.tui_helpers import row_of, settle
+
+pytestmark = pytest.mark.postgres
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    password: str
+    store_url: str
+
+    @property
+    def url(self) -> str:
+        """The store's URL, logging in as this role with its password."""
+        return self.store_url.replace("postgres@", f"{self.name}:{self.password}@", 1)
+
+    def connect(self) -> psycopg.Connection:
+        return psycopg.connect(self.url.replace("+psycopg", ""), autocommit=True)
+
+
+@dataclass(frozen=True)
+class Shared:
+    """A store its owner (the superuser here) set up, and one role of each kind."""
+
+    owner: KeyStore
+    issued: IssuedKey
+    roles: dict[str, Role]
+
+
+def _superuser(pg_server: PostgresServer, database: str = "postgres") -> psycopg.Connection:
+    return psycopg.connect(pg_server.url(database).replace("+psycopg", ""), autocommit=True)
+
+
+def _new_role(pg_server: PostgresServer, store_url: str, kind: str) -> Role:
+    name = f"kc_{kind}_{uuid.uuid4().hex[:8]}"
+    password = f"pw-{uuid.uuid4().hex}"
+    with _superuser(pg_server) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (PASSWORD_ROLES,)).fetchone()
+        if not exists:
+            conn.execute(f"CREATE ROLE {PASSWORD_ROLES} NOLOGIN")
+        conn.execute(f"CREATE ROLE {name} LOGIN PASSWORD '{password}' IN ROLE {PASSWORD_ROLES}")
+    return Role(name, password, store_url)
+
+
+@pytest.fixture
+def shared(pg_server: PostgresServer) -> Iterator[Shared]:
+    store_url = pg_server.new_database()
+    owner = KeyStore(store_url, actor="owner")
+    owner.scopes.add("users:read")
+    owner.scopes.add("users:write")
+    issued = owner.keys.create("svc", ["users:read"])
+    roles = {kind: _new_role(pg_server, store_url, kind) for kind in grants.KINDS}
+    for kind, role in roles.items():
+        owner.access.grant(kind, role.name)
+    yield Shared(owner, issued, roles)
+    owner.close()
+
+
+def _refused(conn: psycopg.Connection, sql: str) -> bool:
+    try:
+        conn.execute(sql)
+    except psycopg.errors.InsufficientPrivilege:
+        return True
+    return False
+
+
+def _cli(*args: str, db: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "keyconsole", *args, "--db", db],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_a_wrong_password_is_refused(shared: Shared) -> None:
+    role = shared.roles["viewer"]
+    wrong = Role(role.name, "not-the-password", role.store_url)
+    with pytest.raises(psycopg.OperationalError, match="password authentication failed"):
+        wrong.connect()
+
+
+def test_a_verifier_verifies_and_touches_last_used_but_cannot_change_anything(shared: Shared) -> None:
+    verifier = shared.roles["verifier"]
+    with KeyStore(verifier.url) as store:
+        assert store.verify(shared.issued.key, scope="users:read")
+        assert not store.access.may_change()
+    assert shared.owner.keys.get("svc").last_used_at is not None, "last used was written"
+
+    done = _cli("verify", "--scope", "users:read", db=verifier.url, stdin=shared.issued.key)
+    assert done.returncode == 0, done.stderr
+
+    with verifier.connect() as conn:
+        assert _refused(
+            conn,
+            "INSERT INTO api_keys (public_id, name, name_folded, secret_hash, active, created_at, updated_at,"
+            " created_by, version) VALUES ('kc_MINTEDMINTED', 'mine', 'mine', 'x', true, now(), now(), 'me', 1)",
+        )
+        assert _refused(conn, "INSERT INTO key_scopes (key_id, scope_id) SELECT 1, id FROM scopes")
+        assert _refused(conn, "UPDATE scopes SET description = 'changed'")
+        assert _refused(conn, "UPDATE api_keys SET active = false")
+        assert _refused(conn, "UPDATE audit_events SET action = 'forged'")
+        assert _refused(conn, "DELETE FROM audit_events")
+        assert _refused(conn, "SELECT * FROM audit_events"), "a verifier does not read the audit"
+
+
+def test_keyconsole_serve_runs_as_a_verifier(shared: Shared) -> None:
+    server = ServeProcess(shared.roles["verifier"].url)
+    try:
+        server.wait_ready()
+        answer = server.client.post("/v1/verify", json={"key": shared.issued.key, "scopes": ["users:read"]})
+        assert answer.status_code == 200 and answer.json()["valid"] is True
+        assert server.client.get("/readyz").status_code == 200
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_viewer_reads_and_every_cli_change_command_refuses_in_one_line(shared: Shared) -> None:
+    viewer = shared.roles["viewer"]
+    listed = _cli("keys", "list", "--json", db=viewer.url)
+    assert listed.returncode == 0 and [key["name"] for key in json.loads(listed.stdout)] == ["svc"]
+    audited = _cli("audit", "--json", db=viewer.url)
+    assert audited.returncode == 0 and json.loads(audited.stdout)
+
+    changes = [
+        ("keys", "create", "--name", "mine", "--scope", "users:read"),
+        ("keys", "edit", "svc", "--name", "renamed"),
+        ("keys", "deactivate", "svc"),
+        ("keys", "activate", "svc"),
+        ("keys", "rotate", "svc"),
+        ("keys", "deactivate", "--unused-for", "1d"),
+        ("scopes", "add", "reports:read"),
+        ("scopes", "remove", "users:write"),
+    ]
+    for command in changes:
+        done = _cli(*command, db=viewer.url)
+        assert done.returncode == 1, (command, done.stderr)
+        assert done.stderr.count("\n") == 1 and "this role may not change keys" in done.stderr, (command, done.stderr)
+        assert "Traceback" not in done.stderr
+    assert [key.name for key in shared.owner.keys.list()] == ["svc"]
+    assert shared.owner.keys.get("svc").active
+
+
+def test_an_admin_does_everything_but_rewrite_the_audit(shared: Shared) -> None:
+    admin = shared.roles["admin"]
+    with KeyStore(admin.url, actor="alice") as store:
+        assert store.access.may_change()
+        store.keys.create("by admin", ["users:read", "users:write"])
+        store.keys.edit("by admin", scopes=["users:read"])
+        rotated = store.keys.rotate("by admin")
+        assert store.verify(rotated.key, scope="users:read")
+        store.keys.set_active("by admin", False)
+        store.scopes.add("reports:read")
+        assert store.verify(rotated.key).reason == "inactive"
+        assert store.audit.verify_chain().intact
+    with admin.connect() as conn:
+        assert _refused(conn, "UPDATE audit_events SET action = 'forged'")
+        assert _refused(conn, "DELETE FROM audit_events")
+        assert _refused(conn, "UPDATE audit_events SET db_role = 'someone else'")
+    done = _cli("grant", "admin", shared.roles["viewer"].name, db=admin.url)
+    assert done.returncode == 1 and "only the owner" in done.stderr
+
+
+def test_the_audit_names_the_database_role_even_when_the_environment_lies(
+    shared: Shared, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = shared.roles["admin"]
+    monkeypatch.setenv("USER", "root")
+    monkeypatch.setenv("SUDO_USER", "the-ceo")
+    with KeyStore(admin.url) as store:
+        store.keys.create("who made me", ["users:read"])
+        newest = store.audit.query(limit=1)[0]
+        assert newest.db_role == admin.name
+        assert newest.actor == "the-ceo", "the OS user stays, as self-reported detail"
+        assert newest.to_json()["db_role"] == admin.name and newest.to_json()["os_user"] == "the-ceo"
+        assert store.audit.verify_chain().intact
+    shown = _cli("audit", "--limit", "1", db=admin.url)
+    assert f"{admin.name} (os user the-ceo, self-reported)" in shown.stdout
+    verified = _cli("audit", "verify", db=shared.roles["viewer"].url)
+    assert verified.returncode == 0 and "intact" in verified.stderr + verified.stdout
+
+    with admin.connect() as conn:
+        # A client that writes the column itself is overruled by PostgreSQL's trigger.
+        conn.execute(
+            "INSERT INTO audit_events (at, actor, action, details, prev_hash, hash, db_role)"
+            " VALUES (now(), 'x', 'forged', '{}', '', '', 'postgres')"
+        )
+        forged = conn.execute("SELECT db_role FROM audit_events WHERE action = 'forged'").fetchone()
+    assert forged == (admin.name,)
+
+
+def _privileges(owner_url: str, pg_server: PostgresServer, role: str) -> set[tuple[str, ...]]:
+    database = owner_url.rsplit("/", 1)[1]
+    with _superuser(pg_server, database) as conn:
+        tables = conn.execute(
+            "SELECT table_name, privilege_type FROM information_schema.role_table_grants WHERE grantee = %s", (role,)
+        ).fetchall()
+        columns = conn.execute(
+            "SELECT table_name, column_name, privilege_type FROM information_schema.column_privileges"
+            " WHERE grantee = %s", (role,)
+        ).fetchall()
+        sequences = conn.execute(
+            # OFFSET 0 keeps the planner from asking has_sequence_privilege about non-sequences.
+            "SELECT relname FROM (SELECT oid, relname FROM pg_class WHERE relkind = 'S' OFFSET 0) s"
+            " WHERE has_sequence_privilege(%s, s.oid, 'USAGE')",
+            (role,),
+        ).fetchall()
+    return {("table", *row) for row in tables} | {("column", *row) for row in columns} | {("seq", *r) for r in sequences}
+
+
+@pytest.mark.parametrize("kind", grants.KINDS)
+def test_the_sql_print_shows_is_the_sql_grant_runs(shared: Shared, pg_server: PostgresServer, kind: str) -> None:
+    store_url = shared.roles[kind].store_url
+    by_hand, by_command = (_new_role(pg_server, store_url, kind) for _ in range(2))
+    printed = _cli("grant", kind, by_hand.name, "--print", db=store_url)
+    assert printed.returncode == 0
+    database = store_url.rsplit("/", 1)[1]
+    with _superuser(pg_server, database) as conn:
+        for statement in printed.stdout.strip().rstrip(";").split(";\n"):
+            conn.execute(statement)
+    ran = _cli("grant", kind, by_command.name, "--json", db=store_url)
+    assert ran.returncode == 0, ran.stderr
+    printed_sql = printed.stdout.strip().rstrip(";").split(";\n")
+    assert json.loads(ran.stdout)["sql"] == [line.replace(by_hand.name, by_command.name) for line in printed_sql]
+    mine = _privileges(store_url, pg_server, by_hand.name)
+    theirs = _privileges(store_url, pg_server, by_command.name)
+    assert mine == theirs and mine
+
+
+def test_revoke_takes_every_right_back(shared: Shared, pg_server: PostgresServer) -> None:
+    verifier = shared.roles["verifier"]
+    done = _cli("grant", "verifier", verifier.name, "--revoke", db=verifier.store_url)
+    assert done.returncode == 0, done.stderr
+    assert _privileges(verifier.store_url, pg_server, verifier.name) == set()
+    with verifier.connect() as conn:
+        assert _refused(conn, "SELECT id FROM api_keys")
+
+
+def test_grants_hold_after_a_migration(shared: Shared, pg_server: PostgresServer) -> None:
+    verifier = shared.roles["verifier"]
+    database = verifier.store_url.rsplit("/", 1)[1]
+    with _superuser(pg_server, database) as conn:
+        # As if the newest migration had made api_keys anew (its grants gone), not yet run.
+        conn.execute(f"REVOKE ALL ON api_keys FROM {verifier.name}")
+        conn.execute(f"UPDATE {VERSION_TABLE} SET version_num = '0005'")
+    with verifier.connect() as conn:
+        assert _refused(conn, "SELECT id FROM api_keys")
+    KeyStore(verifier.store_url, actor="owner").close()  # the owner opens it: it migrates
+    with KeyStore(verifier.url) as store:
+        assert store.verify(shared.issued.key, scope="users:read")
+
+
+def test_grant_on_sqlite_says_what_stands_for_roles_there(sqlite_url: str) -> None:
+    done = _cli("grant", "viewer", "someone", db=sqlite_url)
+    assert done.returncode == 2 and "file's permissions" in done.stderr
+
+
+async def test_the_console_under_a_viewer_shows_the_keys_and_refuses_changes_politely(shared: Shared) -> None:
+    with KeyStore(shared.roles["viewer"].url) as store:
+        app = make_app(store)
+        async with app.run_test(size=(80, 24)) as pilot:
+            await settle(pilot)
+            assert "ACTIVE" in row_of(app, "svc")
+            assert "read-only" in str(app.keys_screen.query_one("#store-info").render())
+            bar = app.keys_screen.query_one(KeyBar).render_line(0).text
+            assert " a Add " not in bar and " d On/off " not in bar and " r Rotate " not in bar
+            for key in ("a", "d", "r", "enter"):
+                await pilot.press(key)
+                await settle(pilot)
+                assert isinstance(app.screen, KeysScreen), key
+            told = [str(n.message) for n in app._notifications]
+            assert told.count(READ_ONLY) >= 1
+    assert shared.owner.keys.get("svc").active
