@@ -14,7 +14,6 @@ import tempfile
 import time
 from pathlib import Path
 
-
 # The group of roles the least-privilege tests create (tests/test_roles.py).
 PASSWORD_ROLES = "kc_password_roles"
 
