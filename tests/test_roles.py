@@ -11,10 +11,18 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import httpx
 import psycopg
 import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.authentication import AuthenticationMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from keyconsole import KeyStore
+from keyconsole.integrations.starlette import KeyconsoleBackend
 from keyconsole.service.records import IssuedKey
 from keyconsole.store import grants
 from keyconsole.store.migrations import VERSION_TABLE
@@ -130,6 +138,20 @@ def test_a_verifier_verifies_and_touches_last_used_but_cannot_change_anything(sh
         assert _refused(conn, "UPDATE audit_events SET action = 'forged'")
         assert _refused(conn, "DELETE FROM audit_events")
         assert _refused(conn, "SELECT * FROM audit_events"), "a verifier does not read the audit"
+
+
+async def test_the_framework_guards_verify_as_a_verifier(shared: Shared) -> None:
+    async def whoami(request: Request) -> JSONResponse:
+        return JSONResponse({"scopes": sorted(request.auth.scopes)})
+
+    backend = KeyconsoleBackend(shared.roles["verifier"].url)
+    app = Starlette(
+        routes=[Route("/", whoami)], middleware=[Middleware(AuthenticationMiddleware, backend=backend)]
+    )
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://guarded") as client:
+        answer = await client.get("/", headers={"Authorization": f"Bearer {shared.issued.key}"})
+    assert answer.status_code == 200 and "users:read" in answer.json()["scopes"]
 
 
 def test_keyconsole_serve_runs_as_a_verifier(shared: Shared) -> None:
