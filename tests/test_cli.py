@@ -221,3 +221,29 @@ def test_a_sweep_switches_off_keys_unused_for_long_and_a_dry_run_changes_nothing
     both = kc(store_url, "keys", "deactivate", "old one", "--unused-for", "1d")
     assert both.returncode == 2 and "not both" in both.stderr
     assert kc(store_url, "keys", "deactivate").returncode == 2
+
+
+def test_inactive_keys_are_deleted_together_or_not_at_all_and_the_audit_keeps_them(ks: KeyStore, store_url: str) -> None:
+    gone = ks.keys.create("old partner", ["users:read"], active=False)
+    also = ks.keys.create("old batch", ["users:read"])
+    live = ks.keys.create("live", ["users:read"])
+    ks.keys.set_active("old batch", False)
+
+    refused = kc(store_url, "keys", "delete", "old partner", "live", "--yes")
+    assert refused.returncode == 1 and "'live'" in refused.stderr and "deactivate it first" in refused.stderr
+    assert ks.keys.count() == 3, "all or nothing"
+
+    unasked = kc(store_url, "keys", "delete", "old partner")  # stdin is not a terminal
+    assert unasked.returncode == 2 and "--yes" in unasked.stderr
+    assert ks.keys.count() == 3
+
+    deleted = ok(kc(store_url, "keys", "delete", "old partner", also.info.public_id, "--yes", "--json"))
+    assert sorted(info["name"] for info in json.loads(deleted.stdout)) == ["old batch", "old partner"]
+    assert [info.name for info in ks.keys.list()] == ["live"]
+    assert ks.verify(gone.key).reason == "unknown"
+    assert ks.verify(live.key)
+    events = [(e.action, e.key_name) for e in ks.audit.query(limit=2)]
+    assert sorted(events) == [("key.delete", "old batch"), ("key.delete", "old partner")]
+    assert ks.audit.verify_chain().intact
+    missing = kc(store_url, "keys", "delete", "old partner", "--yes")
+    assert missing.returncode == 1 and "no key" in missing.stderr

@@ -346,3 +346,23 @@ async def test_the_scope_under_the_cursor_and_the_selected_ones_differ_in_charac
         assert prompts[0].startswith(" [ ] billing:read")
         assert prompts[1].startswith(">[x] users:read")
         assert prompts[2].startswith(" [ ] users:write")
+
+
+async def test_x_deletes_an_inactive_key_after_asking_and_refuses_an_active_one(ks: KeyStore) -> None:
+    issued = ks.keys.create("svc", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("x")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("deactivate it first" in str(n.message) for n in app._notifications)
+        await pilot.press("d", "y")
+        await settle(pilot)
+        await pilot.press("x")
+        assert isinstance(app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert ks.keys.count() == 0
+        assert "No keys yet" in str(app.screen.query_one("#empty-hint").render())
+    assert ks.verify(issued.key).reason == "unknown"

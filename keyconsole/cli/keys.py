@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from keyconsole.cli.context import common_options, settings
@@ -154,6 +156,33 @@ def _report_switch(switched: Switched, named: tuple[str, ...], state: str, dry_r
         note("no key matches")
     elif dry_run:
         note(f"dry run: {len(switched.changed)} key(s) would be {state}; nothing was changed")
+
+
+@keys.command()
+@common_options
+@click.argument("key", nargs=-1, required=True)
+@click.option("--yes", is_flag=True, help="Do not ask first (for scripts; required when stdin is not a terminal).")
+def delete(key: tuple[str, ...], yes: bool) -> None:
+    """Remove inactive keys for good (all of them or, on any error, none).
+
+    An active key is refused: deactivate it first. The audit keeps each key's history, and a
+    deleted key verifies as unknown.
+    """
+    store = settings().open()
+    if not yes:
+        if not sys.stdin.isatty():
+            raise InvalidInput("keys delete asks before removing keys; from a script, add --yes")
+        for info in (store.keys.get(ref) for ref in dict.fromkeys(key)):
+            note(f"{safe(info.name)!r} ({info.public_id}): {info.status.value}")
+        if not click.confirm(f"Delete {len(set(key))} key(s) for good?", default=False, err=True):
+            note("nothing was deleted")
+            click.get_current_context().exit(1)
+    deleted = store.keys.delete_many(key)
+    if settings().as_json:
+        emit_json([info.to_json() for info in deleted])
+        return
+    for info in deleted:
+        note(f"{safe(info.name)!r} ({info.public_id}): deleted")
 
 
 @keys.command()

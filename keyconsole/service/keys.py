@@ -341,6 +341,36 @@ class KeyService:
             )
         return Switched([_info_of(key, now) for key in changing], already)
 
+    def delete_many(self, refs: Sequence[str], *, expected_versions: dict[str, int] | None = None) -> list[KeyInfo]:
+        """Remove inactive keys, all of them or, on any error (an unknown or an active key,
+        a key changed since the caller read it), none. The audit keeps their history: one
+        ``key.delete`` event each; a deleted key verifies as unknown."""
+        if not refs:
+            raise InvalidInput("name at least one key")
+        now = self._now()
+        with self._database.write() as session:
+            keys: dict[int, ApiKey] = {}
+            for ref in refs:
+                key = self._find(session, ref, for_update=True)
+                keys.setdefault(key.id, key)
+            for key in keys.values():
+                if key.active:
+                    raise Conflict(f"the key {key.name!r} ({key.public_id}) is active: deactivate it first, then delete it")
+                _check_version(key, (expected_versions or {}).get(key.public_id))
+            deleted = []
+            for key in keys.values():
+                deleted.append(_info_of(key, now))
+                audit_log.record(
+                    session,
+                    at=now,
+                    actor=self._actor,
+                    action="key.delete",
+                    key=key,
+                    details={"scopes": [scope.name for scope in key.scopes], "created_at": key.created_at},
+                )
+                session.delete(key)
+            return deleted
+
     def rotate(self, ref: str, *, grace: timedelta = timedelta(0), expected_version: int | None = None) -> IssuedKey:
         """A new secret for the same key; the old one keeps working for ``grace``, then never."""
         if grace < timedelta(0):

@@ -109,6 +109,7 @@ class KeyConsoleApp(App[None]):
         yield SystemCommand("Filter keys", "By name, key id or scope", keys.action_filter)
         yield SystemCommand("Deactivate / activate key", "The selected key", keys.action_toggle_active)
         yield SystemCommand("Rotate key", "A new secret for the selected key", keys.action_rotate)
+        yield SystemCommand("Delete key", "The selected key, if inactive", keys.action_delete)
         yield SystemCommand("Sort keys", "By the next column", keys.action_sort)
         yield SystemCommand("Scopes", "List, add, describe and remove scopes", keys.action_scopes)
         yield SystemCommand("Audit log", "Who changed what, newest first", keys.action_audit)

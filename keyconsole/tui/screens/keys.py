@@ -41,8 +41,8 @@ if TYPE_CHECKING:
     from keyconsole.tui.screens.key_form import FormResult
 
 
-CHANGING_ACTIONS = frozenset({"add", "toggle_active", "rotate"})
-CHANGING_KEYS = frozenset({"a", "d", "r"})
+CHANGING_ACTIONS = frozenset({"add", "toggle_active", "rotate", "delete"})
+CHANGING_KEYS = frozenset({"a", "d", "r", "x"})
 
 
 class KeysScreen(Screen[None]):
@@ -54,6 +54,7 @@ class KeysScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("d", "toggle_active", "On/off"),
         Binding("r", "rotate", "Rotate"),
+        Binding("x", "delete", "Delete", show=False),
         Binding("o", "sort", "Sort", show=False),
         Binding("O", "reverse", "Reverse sort", show=False),
         Binding("s", "scopes", "Scopes"),
@@ -387,6 +388,36 @@ class KeysScreen(Screen[None]):
             )
 
         self.app.push_screen(screens.RotateScreen(key), chosen)
+
+    def action_delete(self) -> None:
+        key = self.table.current
+        if key is None:
+            return
+        if key.active:
+            self.notify(
+                Content(f"{printable(key.name)} is active: deactivate it first (d), then delete it."), severity="warning"
+            )
+            return
+        question = Content(f"Delete {printable(key.name)} ({key.public_id}) for good? The audit keeps its history.")
+
+        def deleted(_: object) -> None:
+            self.load_rows()
+            self.notify(Content(f"Deleted {printable(key.name)} ({key.public_id})"))
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            call_store(
+                self,
+                lambda: self._opening.wait_for_store().keys.delete_many(
+                    [key.public_id], expected_versions={key.public_id: key.version}
+                ),
+                deleted,
+                doing=f"deleting {key.public_id}",
+                failed=self._changed_meanwhile,
+            )
+
+        self.app.push_screen(screens.ConfirmScreen(question, yes="Delete"), answered)
 
     def action_scopes(self) -> None:
         self.app.push_screen(screens.ScopesScreen(self._opening, read_only=self._read_only), lambda _: self.load_rows())
