@@ -50,7 +50,7 @@ async def _steady(pilot: Pilot[None]) -> None:
 
 
 def test_keys_table(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=_steady)
+    assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=_steady)
 
 
 def test_add_form_with_errors(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
@@ -62,7 +62,7 @@ def test_add_form_with_errors(snap_compare, pinned_store: KeyStore) -> None:  # 
         await pilot.press(*"checkout [prod]", "ctrl+s")
         await _steady(pilot)
 
-    assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=open_form)
+    assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=open_form)
 
 
 def test_reveal_modal(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
@@ -72,7 +72,7 @@ def test_reveal_modal(snap_compare, pinned_store: KeyStore) -> None:  # type: ig
         await pilot.press(*"reporting job", "tab", "space", "ctrl+s")
         await _steady(pilot)
 
-    assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=create)
+    assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=create)
 
 
 def test_help_screen(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
@@ -80,4 +80,4 @@ def test_help_screen(snap_compare, pinned_store: KeyStore) -> None:  # type: ign
         await pilot.press("question_mark")
         await _steady(pilot)
 
-    assert snap_compare(make_app(pinned_store), terminal_size=SIZE, run_before=help_)
+    assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=help_)

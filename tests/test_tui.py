@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from textual.widgets import Input, Label
 
@@ -366,3 +368,28 @@ async def test_x_deletes_an_inactive_key_after_asking_and_refuses_an_active_one(
         assert ks.keys.count() == 0
         assert "No keys yet" in str(app.screen.query_one("#empty-hint").render())
     assert ks.verify(issued.key).reason == "unknown"
+
+
+async def test_keys_about_to_expire_say_so_in_words_and_the_header_counts_them(
+    ks: KeyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = datetime.now(UTC)
+    ks.keys.create("soon", ["users:read"], expires_at=now + timedelta(days=3, hours=1))
+    ks.keys.create("within hours", ["users:read"], expires_at=now + timedelta(hours=5, minutes=1))
+    ks.keys.create("later", ["users:read"], expires_at=now + timedelta(days=40))
+    ks.keys.create("off anyway", ["users:read"], active=False, expires_at=now + timedelta(days=2))
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert " in 3d " in row_of(app, "soon")
+        assert " in 5h " in row_of(app, "within hours")
+        assert (now + timedelta(days=40)).strftime("%Y-%m-%d") in row_of(app, "later")
+        assert " in " not in row_of(app, "off anyway"), "an inactive key warns of nothing"
+        assert "2 expire within 14 days" in str(app.screen.query_one("#store-info").render())
+
+    monkeypatch.setenv("KEYCONSOLE_EXPIRY_WARN_DAYS", "1")
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert " in 3d " not in row_of(app, "soon")
+        assert "1 expires within 1 day" in str(app.screen.query_one("#store-info").render())

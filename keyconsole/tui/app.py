@@ -13,7 +13,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from keyconsole.errors import KeyconsoleError
+from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.direct_pages import DirectKeyPages
+from keyconsole.service.expiry_warning import warning_window
 from keyconsole.service.listing import KeyListing
 from keyconsole.tui import screens
 from keyconsole.tui.key_store_opening import KeyStoreOpening
@@ -40,11 +42,19 @@ class KeyConsoleApp(App[None]):
     BINDINGS = [Binding("question_mark", "help", "Help", show=False)]
 
     def __init__(
-        self, opening: KeyStoreOpening, *, listing: KeyListing | None = None, poll_seconds: float = POLL_SECONDS
+        self,
+        opening: KeyStoreOpening,
+        *,
+        listing: KeyListing | None = None,
+        poll_seconds: float = POLL_SECONDS,
+        clock: Clock = utc_now,
     ) -> None:
         super().__init__()
         self._opening = opening
         self._listing = listing
+        self._clock = clock
+        # Read before the app starts: a bad value is one line from the command line.
+        self._expiry_warning = warning_window()
         self._poll_seconds = poll_seconds
         self._clipboard_wiper: LocalClipboardWiper | None = None
         self._switch_interval = sys.getswitchinterval()
@@ -69,7 +79,15 @@ class KeyConsoleApp(App[None]):
         # at a million keys: 16-18 ms instead of 18-21, benchmarks/console.py).
         self._switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(SWITCH_INTERVAL_S)
-        self.push_screen(KeysScreen(self._opening, self._poll_seconds, self._listing))
+        self.push_screen(
+            KeysScreen(
+                self._opening,
+                self._poll_seconds,
+                self._listing,
+                clock=self._clock,
+                expiry_warning=self._expiry_warning,
+            )
+        )
 
     def on_unmount(self) -> None:
         sys.setswitchinterval(self._switch_interval)
@@ -151,6 +169,6 @@ def first_window_read_directly(db: str | None) -> tuple[KeyListing, str] | None:
     return listing, pages.display_name
 
 
-def make_app(store: KeyStore, *, poll_seconds: float = POLL_SECONDS) -> KeyConsoleApp:
+def make_app(store: KeyStore, *, poll_seconds: float = POLL_SECONDS, clock: Clock = utc_now) -> KeyConsoleApp:
     """The console on an open store, which stays open when the app ends."""
-    return KeyConsoleApp(KeyStoreOpening.opened(store), poll_seconds=poll_seconds)
+    return KeyConsoleApp(KeyStoreOpening.opened(store), poll_seconds=poll_seconds, clock=clock)

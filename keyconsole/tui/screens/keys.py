@@ -23,8 +23,10 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from keyconsole.errors import KeyconsoleError
+from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import printable
-from keyconsole.service.key_query import SORTS
+from keyconsole.service.expiry_warning import DEFAULT_DAYS
+from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.tui import screens
@@ -35,8 +37,7 @@ from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 if TYPE_CHECKING:
-
-    from keyconsole.service.key_query import KeyQuery
+    from keyconsole.service.api import KeyStore
     from keyconsole.tui.key_store_opening import KeyStoreOpening
     from keyconsole.tui.screens.key_form import FormResult
 
@@ -69,10 +70,11 @@ class KeysScreen(Screen[None]):
         """The store opening in the background is open, or has failed to open."""
 
     class RowsRead(Message):
-        def __init__(self, window: Window, marker: str | None) -> None:
+        def __init__(self, window: Window, marker: str | None, expiring: int) -> None:
             super().__init__()
             self.window = window
             self.marker = marker
+            self.expiring = expiring
 
     class PageArrived(Message):
         def __init__(self, read: PageRead, rows: dict[int, KeyInfo]) -> None:
@@ -89,10 +91,22 @@ class KeysScreen(Screen[None]):
             self.error = error
             self.page = page
 
-    def __init__(self, opening: KeyStoreOpening, poll_seconds: float, listing: KeyListing | None = None) -> None:
+    def __init__(
+        self,
+        opening: KeyStoreOpening,
+        poll_seconds: float,
+        listing: KeyListing | None = None,
+        *,
+        clock: Clock = utc_now,
+        expiry_warning: timedelta = timedelta(days=DEFAULT_DAYS),
+    ) -> None:
         super().__init__()
         self._opening = opening
         self._poll_seconds = poll_seconds
+        self._clock = clock
+        self._expiry_warning = expiry_warning
+        # Active keys expiring within the warning window, as of the last load.
+        self._expiring = 0
         # A listing whose first window was read before the app started (tui/app.py: open_app).
         self._listing = listing if listing is not None else KeyListing()
         self._shown_before_open = listing is not None
@@ -108,7 +122,9 @@ class KeysScreen(Screen[None]):
         yield Static("", id="banner")
         yield Input(placeholder="filter by name, key id or scope (escape clears)", id="filter", classes="filter")
         yield Static("", id="empty-hint", classes="hint")
-        yield KeysTable(self._listing, self._ask_for_rows, id="keys")
+        yield KeysTable(
+            self._listing, self._ask_for_rows, clock=self._clock, expiry_warning=self._expiry_warning, id="keys"
+        )
         yield BusyNote()
         yield KeyBar()
 
@@ -191,18 +207,26 @@ class KeysScreen(Screen[None]):
             store = self._opening.wait_for_store()
             # Read before the rows: a change landing in between is seen by the next poll.
             marker = store.audit.change_marker()
+            expiring = self._count_expiring(store)
             for window in loading.windows(store.keys):
                 if worker.is_cancelled:
                     return
-                self.post_message(self.RowsRead(window, marker))
+                self.post_message(self.RowsRead(window, marker, expiring))
         except KeyconsoleError as error:
             self.post_message(self.ReadFailed(error))
+
+    def _count_expiring(self, store: KeyStore) -> int:
+        # An indexed range on expires_at: cheap at a million keys.
+        if not self._expiry_warning:
+            return 0
+        return store.keys.count(KeyQuery(status="active", expiring_within=self._expiry_warning))
 
     @on(RowsRead)
     def _rows_read(self, event: RowsRead) -> None:
         if not self._listing.take(event.window):
             return
         self._marker = event.marker
+        self._expiring = event.expiring
         self._clear_failure()
         self.table.reset(cursor=event.window.kept_at)
         self._describe()
@@ -260,6 +284,10 @@ class KeysScreen(Screen[None]):
         counted = f"{total:,} {noun}" if window.exact else f"{total:,}+ keys (counting…)"
         shown = counted + (f" matching {printable(query.search)!r}" if query.search else "")
         info = f"keyconsole  {printable(self._opening.display_name)}  {shown}  sorted by {query.sort}"
+        if self._expiring:
+            verb = "expires" if self._expiring == 1 else "expire"
+            days = self._expiry_warning.days
+            info += f"  {self._expiring:,} {verb} within {days} day{'' if days == 1 else 's'}"
         if self._read_only:
             info += "  read-only"
         self.query_one("#store-info", Static).update(Content(info))

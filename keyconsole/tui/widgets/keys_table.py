@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -23,7 +24,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import day, printable
+from keyconsole.service.expiry_warning import DEFAULT_DAYS, expires_soon, expiry_words
 from keyconsole.service.listing import KeyListing, Window
 from keyconsole.service.records import KeyInfo
 
@@ -91,10 +94,19 @@ class KeysTable(ScrollView, can_focus=True):
             self.key = key
 
     def __init__(
-        self, listing: KeyListing, ask_for_rows: Callable[[int, int], None], *, id: str | None = None
+        self,
+        listing: KeyListing,
+        ask_for_rows: Callable[[int, int], None],
+        *,
+        clock: Clock = utc_now,
+        expiry_warning: timedelta = timedelta(days=DEFAULT_DAYS),
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.listing = listing
+        self._clock = clock
+        # A key expiring within this long says so in words in Expires ("in 3d").
+        self._expiry_warning = expiry_warning
         # Called at once, not through a message: a message's two hops to the screen cost the
         # End key a third of its time at a million keys (benchmarks/console.py).
         self._ask_for_rows = ask_for_rows
@@ -206,7 +218,7 @@ class KeysTable(ScrollView, can_focus=True):
                 strip = self._strip(["…"] + [""] * (len(COLUMNS) - 1), base + placeholder, None)
             else:
                 status_style = self.get_component_rich_style(f"keys-table--{key.status.value.lower()}")
-                strip = self._strip(_cells(key), base, status_style)
+                strip = self._strip(_cells(key, self._clock(), self._expiry_warning), base, status_style)
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self._base)
 
     def _title(self, column: Column) -> str:
@@ -231,13 +243,14 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-def _cells(key: KeyInfo) -> list[str]:
+def _cells(key: KeyInfo, now: datetime, expiry_warning: timedelta) -> list[str]:
+    soon = key.active and expires_soon(key.expires_at, now, expiry_warning)
     return [
         printable(key.name),
         key.public_id,
         ",".join(key.scopes),
         key.status.value,
-        day(key.expires_at, never="never"),
+        expiry_words(key.expires_at, now) if soon and key.expires_at else day(key.expires_at, never="never"),
         day(key.last_used_at, never="never"),
         day(key.created_at),
     ]
