@@ -114,7 +114,7 @@ async def test_editing_a_key_changes_its_scopes(ks: KeyStore) -> None:
         await pilot.press("tab", "space", "down", "space", "down", "space", "ctrl+s")
         await settle(pilot)
         assert ks.keys.get("svc").scopes == ("billing:read", "users:write")
-        assert "billing:read,us…" in row_of(app, "svc"), "a long scope list is cut with an ellipsis"
+        assert "billing:read,…" in row_of(app, "svc"), "a long scope list is cut with an ellipsis"
 
 
 async def test_setting_active_to_no_in_the_form_inactivates_the_key(ks: KeyStore) -> None:
@@ -243,7 +243,7 @@ async def test_names_that_look_like_markup_are_shown_literally(ks: KeyStore) -> 
     ks.keys.create("[bold]x[/bold]", ["users:read"])
     ks.keys.create("[@click=app.quit]", ["users:read"])
     app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=(120, 24)) as pilot:
         await settle(pilot)
         await pilot.pause()
         lines = table_lines(app)
@@ -393,3 +393,21 @@ async def test_keys_about_to_expire_say_so_in_words_and_the_header_counts_them(
         await settle(pilot)
         assert " in 3d " not in row_of(app, "soon")
         assert "1 expires within 1 day" in str(app.screen.query_one("#store-info").render())
+
+
+async def test_the_active_toggle_answers_arrows_and_enter_like_a_radio_group(ks: KeyStore) -> None:
+    ks.keys.create("svc", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("tab", "tab")
+        toggle = app.screen.query_one(YesNo)
+        assert app.focused is toggle and toggle.value
+        await pilot.press("down")
+        assert not toggle.value and app.focused is toggle, "arrows change the choice, never the focus"
+        await pilot.press("up")
+        assert toggle.value
+        await pilot.press("down", "enter")
+        assert not toggle.value and app.focused is app.screen.query_one("#expires", Input)

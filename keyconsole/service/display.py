@@ -31,3 +31,15 @@ def audit_actor(db_role: str | None, os_user: str) -> str:
     """Who an audit event names: the database role PostgreSQL recorded, and the OS user the
     client reported (self-reported: anyone can set it), labelled so."""
     return os_user if db_role is None else f"{db_role} (os user {os_user}, self-reported)"
+
+
+def middle_cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` characters, an ellipsis in its middle: both ends of a
+    long path or URL say more than either alone."""
+    if len(text) <= width:
+        return text
+    if width <= 1:
+        return "…"[:width]
+    head = width // 2
+    tail = width - 1 - head
+    return text[:head] + "…" + (text[-tail:] if tail else "")

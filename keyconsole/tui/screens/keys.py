@@ -24,7 +24,7 @@ from textual.worker import get_current_worker
 
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.display import printable
+from keyconsole.service.display import middle_cut, printable
 from keyconsole.service.expiry_warning import DEFAULT_DAYS
 from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
@@ -127,6 +127,9 @@ class KeysScreen(Screen[None]):
         )
         yield BusyNote()
         yield KeyBar()
+
+    def on_resize(self) -> None:
+        self._describe()
 
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
@@ -283,14 +286,17 @@ class KeysScreen(Screen[None]):
         noun = "key" if total == 1 else "keys"
         counted = f"{total:,} {noun}" if window.exact else f"{total:,}+ keys (counting…)"
         shown = counted + (f" matching {printable(query.search)!r}" if query.search else "")
-        info = f"keyconsole  {printable(self._opening.display_name)}  {shown}  sorted by {query.sort}"
+        rest = f"  {shown}  sorted by {query.sort}"
         if self._expiring:
             verb = "expires" if self._expiring == 1 else "expire"
             days = self._expiry_warning.days
-            info += f"  {self._expiring:,} {verb} within {days} day{'' if days == 1 else 's'}"
+            rest += f"  {self._expiring:,} {verb} within {days} day{'' if days == 1 else 's'}"
         if self._read_only:
-            info += "  read-only"
-        self.query_one("#store-info", Static).update(Content(info))
+            rest += "  read-only"
+        # A long store path is cut in its middle, never the counts and warnings after it.
+        room = max(12, self.size.width - len("keyconsole  ") - len(rest) - 2)
+        store = middle_cut(printable(self._opening.display_name), room)
+        self.query_one("#store-info", Static).update(Content(f"keyconsole  {store}{rest}"))
         hint = self.query_one("#empty-hint", Static)
         if total:
             hint.display = False

@@ -110,12 +110,14 @@ class ScopeChecklist(OptionList):
 
 
 class YesNo(Widget, can_focus=True):
-    """``(*) Yes  ( ) No``: left/right, space, y or n change it."""
+    """``(*) Yes  ( ) No``: arrows (as in any radio group), space, y or n change it; enter
+    keeps it and moves on, as tab does."""
 
     BINDINGS = [
-        Binding("left,right,space", "flip", "Switch", show=False),
+        Binding("left,right,up,down,space", "flip", "Switch", show=False),
         Binding("y", "set(True)", "Yes", show=False),
         Binding("n", "set(False)", "No", show=False),
+        Binding("enter", "app.focus_next", "Keep", show=False),
     ]
     DEFAULT_CSS = """
     YesNo {

@@ -41,14 +41,25 @@ class Column:
 COLUMNS = (
     Column("Name", 18, "name"),
     Column("Key id", 15, "id"),
-    Column("Scopes", 16, None),
+    Column("Scopes", 14, None),
     Column("Status", 8, "status"),
     Column("Expires", 10, "expires"),
     Column("Last used", 10, "last_used"),
     Column("Created", 10, "created"),
 )
 GAP = 1
+NAME_MIN = 14
 NAME_MAX = 40
+# On a narrow terminal the last columns go first (Created), never one an admin scans for.
+COLUMNS_MIN = 6
+SCROLLBAR = 2
+SCOPES_COLUMN = 2
+STATUS_COLUMN = 3
+
+
+def _fixed_width(count: int) -> int:
+    """Every column but Name, of the first ``count``, and the gaps after each."""
+    return sum(column.width for column in COLUMNS[1:count]) + GAP * count
 
 
 class KeysTable(ScrollView, can_focus=True):
@@ -162,10 +173,15 @@ class KeysTable(ScrollView, can_focus=True):
         self._want_rows()
 
     def on_resize(self) -> None:
-        fixed = sum(c.width for c in COLUMNS[1:]) + GAP * len(COLUMNS)
-        scrollbar = 2
-        name = min(NAME_MAX, max(COLUMNS[0].width, self.size.width - fixed - scrollbar))
-        self._widths = [name, *(c.width for c in COLUMNS[1:])]
+        # As many columns as fit without scrolling sideways (80 columns: all but Created).
+        room = self.size.width - SCROLLBAR
+        count = len(COLUMNS)
+        while count > COLUMNS_MIN and _fixed_width(count) + NAME_MIN > room:
+            count -= 1
+        name = min(NAME_MAX, max(NAME_MIN, room - _fixed_width(count)))
+        self._widths = [name, *(column.width for column in COLUMNS[1:count])]
+        # Room left once Name is at its widest goes to Scopes, the column most often cut.
+        self._widths[SCOPES_COLUMN] += max(0, room - _fixed_width(count) - name)
         self.reset()
 
     # -- cursor ------------------------------------------------------------------------------
@@ -202,7 +218,7 @@ class KeysTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         width = self.size.width
         if y == 0:
-            cells = [self._title(c) for c in COLUMNS]
+            cells = [self._title(c) for c in COLUMNS[: len(self._widths)]]
             strip = self._strip(cells, self.get_component_rich_style("keys-table--header"), None)
         else:
             index = scroll_y + y - 1
@@ -215,7 +231,7 @@ class KeysTable(ScrollView, can_focus=True):
             key = window.get(index)
             if key is None:
                 placeholder = self.get_component_rich_style("keys-table--placeholder")
-                strip = self._strip(["…"] + [""] * (len(COLUMNS) - 1), base + placeholder, None)
+                strip = self._strip(["…"] + [""] * (len(self._widths) - 1), base + placeholder, None)
             else:
                 status_style = self.get_component_rich_style(f"keys-table--{key.status.value.lower()}")
                 strip = self._strip(_cells(key, self._clock(), self._expiry_warning), base, status_style)
@@ -229,9 +245,10 @@ class KeysTable(ScrollView, can_focus=True):
 
     def _strip(self, cells: list[str], style: Style, status_style: Style | None) -> Strip:
         segments = []
-        for column, (text, width) in enumerate(zip(cells, self._widths, strict=True)):
+        # The cells of the columns shown: the first len(self._widths).
+        for column, (text, width) in enumerate(zip(cells, self._widths, strict=False)):
             fitted = _fit(text, width)
-            cell_style = style + status_style if status_style is not None and column == 3 else style
+            cell_style = style + status_style if status_style is not None and column == STATUS_COLUMN else style
             segments.append(Segment(fitted, cell_style))
             segments.append(Segment(" " * GAP, style))
         return Strip(segments, sum(self._widths) + GAP * len(self._widths))
