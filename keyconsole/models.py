@@ -79,6 +79,11 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_by: Mapped[str] = mapped_column(String(300))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Who to ask before touching the key, and what it is for (migration 0007); the filter
+    # matches the start of the owner, folded as names are.
+    owner: Mapped[str | None] = mapped_column(String(100))
+    owner_folded: Mapped[str | None] = mapped_column(String(400), index=True)
+    note: Mapped[str | None] = mapped_column(String(500))
 
     scopes: Mapped[list[Scope]] = relationship(secondary="key_scopes", order_by=Scope.name)
 

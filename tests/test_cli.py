@@ -247,3 +247,29 @@ def test_inactive_keys_are_deleted_together_or_not_at_all_and_the_audit_keeps_th
     assert ks.audit.verify_chain().intact
     missing = kc(store_url, "keys", "delete", "old partner", "--yes")
     assert missing.returncode == 1 and "no key" in missing.stderr
+
+
+def test_owner_and_note_are_kept_listed_filtered_and_audited(ks: KeyStore, store_url: str) -> None:
+    made = ok(kc(store_url, "keys", "create", "--name", "billing", "--scope", "users:read",
+                 "--owner", "Alice Ørsted", "--note", "invoices export, ticket OPS-12", "--json"))
+    assert json.loads(made.stdout)["owner"] == "Alice Ørsted"
+    ok(kc(store_url, "keys", "create", "--name", "other", "--scope", "users:read", "--owner", "bob"))
+    ok(kc(store_url, "keys", "create", "--name", "nobody's", "--scope", "users:read"))
+
+    mine = json.loads(ok(kc(store_url, "keys", "list", "--owner", "alice ørsted", "--json")).stdout)
+    assert [(k["name"], k["owner"], k["note"]) for k in mine] == [("billing", "Alice Ørsted", "invoices export, ticket OPS-12")]
+    found = json.loads(ok(kc(store_url, "keys", "list", "--search", "ALI", "--json")).stdout)
+    assert [k["name"] for k in found] == ["billing"], "the filter matches the start of an owner"
+    assert "Owner:" in ok(kc(store_url, "keys", "show", "billing")).stdout
+
+    ok(kc(store_url, "keys", "edit", "billing", "--owner", "", "--note", "moved to team B"))
+    info = ks.keys.get("billing")
+    assert info.owner is None and info.note == "moved to team B"
+    edit = ks.audit.query(limit=1)[0]
+    assert edit.details["owner"] == ["Alice Ørsted", None] and edit.details["note"][1] == "moved to team B"
+
+    hostile = kc(store_url, "keys", "edit", "other", "--owner", "bob\x1b[2J")
+    assert hostile.returncode == 2 and "owner" in hostile.stderr
+    too_long = kc(store_url, "keys", "edit", "other", "--note", "x" * 501)
+    assert too_long.returncode == 2 and "at most 500" in too_long.stderr
+    assert ks.keys.get("other").owner == "bob"

@@ -87,3 +87,21 @@ def test_0004_indexes_the_names_already_in_a_sqlite_store(sqlite_url: str) -> No
         assert [key.name for key in ks.keys.list(KeyQuery(search="exporter"))] == ["billing exporter"]
         ks.keys.create("later key", ["users:read"])
         assert [key.name for key in ks.keys.list(KeyQuery(search="later"))] == ["later key"]
+
+
+def test_0007_gives_keys_of_an_older_store_an_empty_owner_and_note(sqlite_url: str) -> None:
+    with KeyStore(sqlite_url, actor="t") as ks:
+        ks.scopes.add("users:read")
+        ks.keys.create("older", ["users:read"])
+        _set_back(
+            ks, "0006",
+            "DROP INDEX ix_api_keys_owner_folded",
+            "ALTER TABLE api_keys DROP COLUMN note",
+            "ALTER TABLE api_keys DROP COLUMN owner_folded",
+            "ALTER TABLE api_keys DROP COLUMN owner",
+        )
+    with KeyStore(sqlite_url, actor="t") as ks:
+        older = ks.keys.get("older")
+        assert older.owner is None and older.note is None
+        ks.keys.edit("older", owner="alice")
+        assert [key.name for key in ks.keys.list(KeyQuery(owner="ALICE"))] == ["older"]

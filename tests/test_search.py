@@ -1,6 +1,6 @@
 """The filter's answers, whichever plan the store takes (the name index for a rare text on
 SQLite, a scan otherwise), equal a plain reading of the rule: part of a name, the start of
-a key id (``kc_`` may be left out), or part of a scope name."""
+a key id (``kc_`` may be left out), part of a scope name, or the start of an owner."""
 
 from __future__ import annotations
 
@@ -28,6 +28,8 @@ def populated(ks: KeyStore) -> KeyStore:
     for old in ("Straße Sync", "100% off_promo"):
         ks.keys.edit(old, name=f"renamed {old}")
     ks.keys.edit("naïve-exporter", name="quartz relay")
+    for name, owner in (("quartz relay", "Alice Ørsted"), ("ＡＰＩ gateway", "platform-team@example.com")):
+        ks.keys.edit(name, owner=owner)
     return ks
 
 
@@ -38,6 +40,7 @@ def expected(ks: KeyStore, term: str) -> set[str]:
         key.public_id for key in ks.keys.list()
         if folded in fold_name(key.name) or key.public_id.startswith(start)
         or any(folded in scope for scope in key.scopes)
+        or (key.owner is not None and fold_name(key.owner).startswith(folded))
     }
 
 
@@ -50,7 +53,8 @@ def terms(ks: KeyStore) -> st.SearchStrategy[str]:
             lambda ab: n[ab[0] : ab[0] + ab[1]])),
         st.sampled_from(ids).flatmap(lambda i: st.integers(4, 15).map(lambda k: i[:k])),
         st.sampled_from(ids).flatmap(lambda i: st.integers(4, 15).map(lambda k: i[3:k])),
-        st.sampled_from(["%", "_", "\\", "o_p", "0%", "users", "admin", "SYNC", "strasse", "api", "zzq", "-1"]),
+        st.sampled_from(["%", "_", "\\", "o_p", "0%", "users", "admin", "SYNC", "strasse", "api", "zzq", "-1",
+                         "alice", "ALICE ø", "platform-", "Platform-Team@"]),
         st.text(max_size=6),
     ).filter(lambda t: t.strip() != "")
 

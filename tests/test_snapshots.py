@@ -57,9 +57,8 @@ def test_add_form_with_errors(snap_compare, pinned_store: KeyStore) -> None:  # 
     async def open_form(pilot: Pilot[None]) -> None:
         await pilot.press("a")
         await settle(pilot)
-        await pilot.press(*"x" * 3, "tab", "space", "ctrl+s")
-        await pilot.press("shift+tab")
-        await pilot.press(*"checkout [prod]", "ctrl+s")
+        # A name already taken, and an expiry in the past: each error beside its field.
+        await pilot.press(*"checkout [prod]", "tab", "space", "tab", "tab", *"2001-01-01", "ctrl+s")
         await _steady(pilot)
 
     assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=open_form)

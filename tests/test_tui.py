@@ -411,3 +411,25 @@ async def test_the_active_toggle_answers_arrows_and_enter_like_a_radio_group(ks:
         assert toggle.value
         await pilot.press("down", "enter")
         assert not toggle.value and app.focused is app.screen.query_one("#expires", Input)
+
+
+async def test_the_form_keeps_an_owner_and_a_note_and_the_filter_finds_the_owner(ks: KeyStore) -> None:
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"exporter", "tab", "space", "tab", "tab", "tab", *"[b]Alice[/b]", "tab", *"nightly export")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RevealKeyScreen)
+        await pilot.press("enter")
+        await settle(pilot)
+        info = ks.keys.get("exporter")
+        assert (info.owner, info.note) == ("[b]Alice[/b]", "nightly export")
+        await pilot.press("/", *"[b]ali")
+        await settle(pilot)
+        assert [line.split()[0] for line in table_lines(app)[1:] if line] == ["exporter"]
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert app.screen.query_one("#owner", Input).value == "[b]Alice[/b]", "shown literally, not as markup"

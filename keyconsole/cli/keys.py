@@ -24,17 +24,18 @@ def keys() -> None:
 @keys.command("list")
 @common_options
 @click.option("--status", type=click.Choice(STATUS_FILTERS), default="all", show_default=True)
-@click.option("--search", metavar="TEXT", help="Part of a name or scope, or the start of a key id.")
+@click.option("--search", metavar="TEXT", help="Part of a name or scope, or the start of a key id or an owner.")
+@click.option("--owner", metavar="TEXT", help="Only keys with this owner (case aside).")
 @click.option("--sort", type=click.Choice(list(SORTS)), default="name", show_default=True)
 @click.option("--expiring-within", metavar="DURATION", help="Only keys not yet expired that expire within it (14d).")
 @click.option("--unused-for", metavar="DURATION", help="Only keys not used for so long (never used: since creation).")
 @click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default=None,
               help="text (a table), json (as --json) or csv (a credential report: every --json column).")
-def list_keys(status: str, search: str | None, sort: str, expiring_within: str | None, unused_for: str | None,
-              output_format: str | None) -> None:
+def list_keys(status: str, search: str | None, owner: str | None, sort: str, expiring_within: str | None,
+              unused_for: str | None, output_format: str | None) -> None:
     """List keys (every key unless --status narrows it)."""
     query = KeyQuery(
-        status=status, search=search, sort=sort,
+        status=status, search=search, sort=sort, owner=owner,
         expiring_within=None if expiring_within is None else parse_duration(expiring_within),
         unused_for=None if unused_for is None else parse_duration(unused_for),
     )
@@ -47,14 +48,14 @@ def list_keys(status: str, search: str | None, sort: str, expiring_within: str |
         emit_csv([key.to_json() for key in found])
         return
     if not found:
-        narrowed = search or status != "all" or expiring_within or unused_for
+        narrowed = search or owner or status != "all" or expiring_within or unused_for
         note("no keys match" if narrowed else "no keys yet: keyconsole keys create --name NAME --scope SCOPE")
         return
     table(
-        ["NAME", "KEY ID", "SCOPES", "STATUS", "EXPIRES", "LAST USED", "CREATED"],
+        ["NAME", "KEY ID", "SCOPES", "STATUS", "EXPIRES", "LAST USED", "CREATED", "OWNER"],
         [
             [safe(k.name), k.public_id, ",".join(k.scopes), k.status.value, when(k.expires_at, never="never"),
-             when(k.last_used_at, never="never"), when(k.created_at)]
+             when(k.last_used_at, never="never"), when(k.created_at), safe(k.owner or "")]
             for k in found
         ],
     )
@@ -66,11 +67,16 @@ def list_keys(status: str, search: str | None, sort: str, expiring_within: str |
 @click.option("--scope", "scope_names", multiple=True, required=True, metavar="S", help="Repeat for several scopes.")
 @click.option("--inactive", is_flag=True, help="Create the key switched off.")
 @click.option("--expires", metavar="DATE", help="YYYY-MM-DD (valid through that day, UTC), an ISO time, or 90d.")
-def create(name: str, scope_names: tuple[str, ...], inactive: bool, expires: str | None) -> None:
+@click.option("--owner", metavar="TEXT", help="Who to ask before touching the key (a person, a team, an address).")
+@click.option("--note", metavar="TEXT", help="What the key is for.")
+def create(name: str, scope_names: tuple[str, ...], inactive: bool, expires: str | None, owner: str | None,
+           note: str | None) -> None:
     """Create a key and print it once: only its hash is kept."""
     store = settings().open()
     expires_at = None if expires is None else parse_expiry(expires, utc_now())
-    issued = store.keys.create(name, scope_names, active=not inactive, expires_at=expires_at)
+    issued = store.keys.create(
+        name, scope_names, active=not inactive, expires_at=expires_at, owner=owner, note=note
+    )
     _reveal(issued, "created")
 
 
@@ -94,11 +100,16 @@ def show(key: str) -> None:
 @click.option("--add-scope", multiple=True, metavar="S", help="Add one scope (repeat).")
 @click.option("--remove-scope", multiple=True, metavar="S", help="Remove one scope (repeat).")
 @click.option("--expires", metavar="DATE|never", help="A new expiry, or never.")
+@click.option("--owner", metavar="TEXT", help="A new owner; empty clears it.")
+@click.option("--note", metavar="TEXT", help="A new note; empty clears it.")
 def edit(key: str, name: str | None, scope_names: tuple[str, ...], add_scope: tuple[str, ...],
-         remove_scope: tuple[str, ...], expires: str | None) -> None:
-    """Change a key's name, scopes or expiry."""
-    if not (name or scope_names or add_scope or remove_scope or expires is not None):
-        raise click.UsageError("nothing to change: give --name, --scope, --add-scope, --remove-scope or --expires")
+         remove_scope: tuple[str, ...], expires: str | None, owner: str | None, note: str | None) -> None:
+    """Change a key's name, scopes, expiry, owner or note."""
+    if not (name or scope_names or add_scope or remove_scope or expires is not None or owner is not None
+            or note is not None):
+        raise click.UsageError(
+            "nothing to change: give --name, --scope, --add-scope, --remove-scope, --expires, --owner or --note"
+        )
     store = settings().open()
     info = store.keys.edit(
         key,
@@ -107,6 +118,8 @@ def edit(key: str, name: str | None, scope_names: tuple[str, ...], add_scope: tu
         add_scopes=add_scope,
         remove_scopes=remove_scope,
         expires_at=UNCHANGED if expires is None else parse_expiry(expires, utc_now()),
+        owner=UNCHANGED if owner is None else owner,
+        note=UNCHANGED if note is None else note,
     )
     _print_changed(info, "saved")
 
@@ -225,6 +238,8 @@ def _describe(info: KeyInfo) -> None:
         ("Last used", when(info.last_used_at, never="never")),
         ("Created", f"{when(info.created_at)} by {safe(info.created_by)}"),
         ("Updated", when(info.updated_at)),
+        ("Owner", safe(info.owner or "-")),
+        ("Note", safe(info.note or "-")),
     ]
     if info.rotation_grace_until is not None:
         rows.append(("Old secret until", when(info.rotation_grace_until)))

@@ -48,6 +48,8 @@ class KeyQuery:
     expiring_within: timedelta | None = None
     # Not used for this long (a key never used counts from its creation).
     unused_for: timedelta | None = None
+    # Owned by exactly this owner (compared as names are: case and compatibility forms aside).
+    owner: str | None = None
 
     @property
     def order(self) -> tuple[tuple[str, bool], ...]:
@@ -59,5 +61,9 @@ class KeyQuery:
     def is_unfiltered(self) -> bool:
         """Every key, in some order: what a reader without the filters' SQL can answer."""
         return (
-            self.status == "all" and not self.search and self.expiring_within is None and self.unused_for is None
+            self.status == "all"
+            and not self.search
+            and self.expiring_within is None
+            and self.unused_for is None
+            and self.owner is None
         )

@@ -16,7 +16,7 @@ from keyconsole.service import audit_log, records
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import SORT_COLUMNS, STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
 from keyconsole.service.records import IssuedKey, KeyInfo
-from keyconsole.service.validation import clean_name, fold_name
+from keyconsole.service.validation import clean_name, clean_note, clean_owner, fold_name
 from keyconsole.store import Database, name_index
 from keyconsole.store.direct_listing import SCOPE_NAMES_SQL, scope_names
 
@@ -43,6 +43,8 @@ _LISTED = (
     ApiKey.version,
     ApiKey.previous_hash.is_not(None).label("has_previous_hash"),
     ApiKey.previous_hash_until,
+    ApiKey.owner,
+    ApiKey.note,
 )
 
 
@@ -127,13 +129,15 @@ class KeyService:
         if query.unused_for is not None:
             cutoff = _moved(now, -query.unused_for)
             statement = statement.where(func.coalesce(ApiKey.last_used_at, ApiKey.created_at) <= cutoff)
+        if query.owner is not None:
+            statement = statement.where(ApiKey.owner_folded == fold_name(query.owner.strip()))
         if query.search and query.search.strip():
             statement = statement.where(or_(*self._text_matches(session, query.search.strip())))
         return statement
 
     def _text_matches(self, session: Session, term: str) -> list[ColumnElement[bool]]:
         """A filter text matches part of a name, the start of a key id (``kc_`` may be left
-        out) or part of a scope name."""
+        out), part of a scope name or the start of an owner."""
         if "\x00" in term:
             # No name, id or scope holds a NUL, and PostgreSQL refuses one in any text value.
             return [false()]
@@ -144,7 +148,8 @@ class KeyService:
         scope_ids = list(session.scalars(select(Scope.id).where(Scope.name.like(pattern, escape="\\"))))
         matches: list[ColumnElement[bool]] = [
             self._name_contains(session, folded, pattern),
-            self._id_starts_with(term if term.startswith(tokens.PREFIX) else tokens.PREFIX + term),
+            self._starts_with(ApiKey.public_id, term if term.startswith(tokens.PREFIX) else tokens.PREFIX + term),
+            self._starts_with(ApiKey.owner_folded, folded),
         ]
         if scope_ids:
             matches.append(
@@ -175,14 +180,15 @@ class KeyService:
         )
         return and_(ApiKey.id.in_(name_index.candidate_ids(folded)), like) if indexed else like
 
-    def _id_starts_with(self, start: str) -> ColumnElement[bool]:
-        # Key ids are case-sensitive. On SQLite a range over the unique index does it (its
-        # LIKE ignores case and cannot use the index); PostgreSQL's LIKE matches case
-        # exactly, and a range there would follow the column's locale collation.
+    def _starts_with(self, column: Any, start: str) -> ColumnElement[bool]:
+        # Key ids are case-sensitive, and owners are compared folded. On SQLite a range over
+        # the column's index does it (its LIKE ignores case and cannot use the index);
+        # PostgreSQL's LIKE matches case exactly, and a range there would follow the column's
+        # locale collation (the owner's index is text_pattern_ops, migration 0007).
         if self._database.dialect == "sqlite":
             following = start[:-1] + chr(ord(start[-1]) + 1)
-            return and_(ApiKey.public_id >= start, ApiKey.public_id < following)
-        return ApiKey.public_id.startswith(start, autoescape=True)
+            return and_(column >= start, column < following)
+        return column.startswith(start, autoescape=True)
 
     @staticmethod
     def _find(session: Session, ref: str, *, for_update: bool = False) -> ApiKey:
@@ -216,8 +222,11 @@ class KeyService:
         *,
         active: bool = True,
         expires_at: datetime | None = None,
+        owner: str | None = None,
+        note: str | None = None,
     ) -> IssuedKey:
         clean = clean_name(name)
+        owner, note = clean_owner(owner), clean_note(note)
         now = self._now()
         self._check_expiry(expires_at, now)
         public_id, secret = tokens.new_public_id(), tokens.new_secret()
@@ -235,6 +244,9 @@ class KeyService:
                 updated_at=now,
                 expires_at=expires_at,
                 created_by=self._actor,
+                owner=owner,
+                owner_folded=None if owner is None else fold_name(owner),
+                note=note,
                 scopes=self._scopes_by_name(session, scopes),
             )
             session.add(key)
@@ -249,6 +261,8 @@ class KeyService:
                     "scopes": [s.name for s in key.scopes],
                     "active": active,
                     "expires_at": expires_at,
+                    **({"owner": owner} if owner is not None else {}),
+                    **({"note": note} if note is not None else {}),
                 },
             )
             info = _info_of(key, now)
@@ -264,10 +278,15 @@ class KeyService:
         remove_scopes: Sequence[str] = (),
         expires_at: datetime | None | Unchanged = UNCHANGED,
         active: bool | None = None,
+        owner: str | None | Unchanged = UNCHANGED,
+        note: str | None | Unchanged = UNCHANGED,
         expected_version: int | None = None,
     ) -> KeyInfo:
-        """Change what is given; refuse with StaleEdit if the key moved past ``expected_version``."""
+        """Change what is given; refuse with StaleEdit if the key moved past ``expected_version``.
+        An empty ``owner`` or ``note`` clears it."""
         clean = None if name is None else clean_name(name)
+        owner = owner if isinstance(owner, Unchanged) else clean_owner(owner)
+        note = note if isinstance(note, Unchanged) else clean_note(note)
         now = self._now()
         if not isinstance(expires_at, Unchanged):
             self._check_expiry(expires_at, now)
@@ -290,6 +309,12 @@ class KeyService:
             if active is not None and active != key.active:
                 changes["active"] = [key.active, active]
                 key.active = active
+            if not isinstance(owner, Unchanged) and owner != key.owner:
+                changes["owner"] = [key.owner, owner]
+                key.owner, key.owner_folded = owner, None if owner is None else fold_name(owner)
+            if not isinstance(note, Unchanged) and note != key.note:
+                changes["note"] = [key.note, note]
+                key.note = note
             if not changes:
                 return _info_of(key, now)
             key.updated_at = now

@@ -52,6 +52,10 @@ class KeyColumns(Protocol):
     def created_by(self) -> str: ...
     @property
     def version(self) -> int: ...
+    @property
+    def owner(self) -> str | None: ...
+    @property
+    def note(self) -> str | None: ...
 
 
 def key_info(key: KeyColumns, scopes: tuple[str, ...], grace_until: datetime | None, now: datetime) -> KeyInfo:
@@ -69,6 +73,8 @@ def key_info(key: KeyColumns, scopes: tuple[str, ...], grace_until: datetime | N
         created_by=key.created_by,
         version=key.version,
         rotation_grace_until=grace_until if grace_until is not None and grace_until > now else None,
+        owner=key.owner,
+        note=key.note,
     )
 
 
@@ -90,6 +96,8 @@ class KeyInfo:
     created_by: str
     version: int
     rotation_grace_until: datetime | None = None
+    owner: str | None = None
+    note: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -105,6 +113,8 @@ class KeyInfo:
             "created_by": self.created_by,
             "version": self.version,
             "rotation_grace_until": _iso(self.rotation_grace_until),
+            "owner": self.owner,
+            "note": self.note,
         }
 
 

@@ -15,6 +15,8 @@ from keyconsole.tokens import is_public_id
 
 MAX_NAME = 100
 MAX_DESCRIPTION = 500
+MAX_OWNER = 100
+MAX_NOTE = 500
 SCOPE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9_.:\-]{0,63}")
 # Control characters, format characters (bidi overrides, zero-width joiners), unassigned,
 # private-use and surrogates: none of them is printable, and several can make one name
@@ -68,6 +70,27 @@ def clean_description(raw: str) -> str:
         raise InvalidInput(f"a description has at most {MAX_DESCRIPTION} characters")
     _check_printable(description, "a description")
     return description
+
+
+def clean_owner(raw: str | None) -> str | None:
+    """Who to ask before touching a key (a person, a team, an address): optional, up to
+    100 printable characters; empty means none."""
+    return _optional_text(raw, MAX_OWNER, "an owner")
+
+
+def clean_note(raw: str | None) -> str | None:
+    """What a key is for: optional, up to 500 printable characters; empty means none."""
+    return _optional_text(raw, MAX_NOTE, "a note")
+
+
+def _optional_text(raw: str | None, limit: int, what: str) -> str | None:
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if len(text) > limit:
+        raise InvalidInput(f"{what} has at most {limit} characters (this one has {len(text)})")
+    _check_printable(text, what)
+    return text
 
 
 def clean_scope_name(raw: str) -> str:

@@ -26,7 +26,7 @@ SCOPE_NAMES_SQL = {
 }
 _PAGE = (
     "SELECT public_id, name, active, created_at, updated_at, expires_at, last_used_at,"
-    " created_by, version, previous_hash IS NOT NULL, previous_hash_until, {scopes}"
+    " created_by, version, previous_hash IS NOT NULL, previous_hash_until, owner, note, {scopes}"
     " FROM api_keys ORDER BY {order} LIMIT {limit} OFFSET {offset}"
 )
 _COUNT = "SELECT count(*) FROM api_keys"
@@ -47,6 +47,8 @@ class KeyRow(NamedTuple):
     version: int
     has_previous_hash: bool
     previous_hash_until: datetime | None
+    owner: str | None
+    note: str | None
     scopes: tuple[str, ...]
 
 
@@ -88,7 +90,8 @@ def scope_names(aggregated: str | None, dialect: str) -> tuple[str, ...]:
 
 
 def _key_row(row: Any, dialect: str) -> KeyRow:
-    public_id, name, active, created, updated, expires, last_used, created_by, version, rotated, grace, scopes = row
+    (public_id, name, active, created, updated, expires, last_used, created_by, version, rotated, grace, owner, note,
+     scopes) = row
     return KeyRow(
         public_id,
         name,
@@ -101,5 +104,7 @@ def _key_row(row: Any, dialect: str) -> KeyRow:
         version,
         bool(rotated),
         maybe_from_column(grace),
+        owner,
+        note,
         scope_names(scopes, dialect),
     )

@@ -110,7 +110,7 @@ class KeyConsoleApp(App[None]):
                 [
                     ("Keys table", [*KeysScreen.BINDINGS, *KeysTable.BINDINGS]),
                     (
-                        "Key form (Name, Scopes, Active, Expires)",
+                        "Key form (Name, Scopes, Active, Expires, Owner, Note)",
                         [*screens.KeyFormScreen.BINDINGS, *ScopeChecklist.BINDINGS],
                     ),
                     ("New key (shown once)", [*screens.RevealKeyScreen.BINDINGS, Binding("enter", "", "Done: close")]),

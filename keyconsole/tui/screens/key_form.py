@@ -1,4 +1,5 @@
-"""One form to add a key or edit one: Name, Scopes, Active, Expires, in that focus order."""
+"""One form to add a key or edit one: Name, Scopes, Active, Expires, Owner, Note, in that
+focus order."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from keyconsole.errors import Conflict, InvalidInput, KeyconsoleError, StaleEdit
 from keyconsole.service.clock import utc_now
 from keyconsole.service.key_query import UNCHANGED
 from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
-from keyconsole.service.validation import clean_name, parse_expiry
+from keyconsole.service.validation import clean_name, clean_note, clean_owner, parse_expiry
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
@@ -36,6 +37,8 @@ class _Values:
     scopes: frozenset[str]
     active: bool
     expires: str
+    owner: str
+    note: str
 
 
 def _expiry_text(key: KeyInfo | None) -> str:
@@ -50,6 +53,8 @@ def _initial_values(key: KeyInfo | None) -> _Values:
         scopes=frozenset(() if key is None else key.scopes),
         active=True if key is None else key.active,
         expires=_expiry_text(key),
+        owner="" if key is None or key.owner is None else key.owner,
+        note="" if key is None or key.note is None else key.note,
     )
 
 
@@ -89,6 +94,16 @@ class KeyFormScreen(ModalScreen[FormResult]):
                 yield Label("Expires", classes="field-label")
                 yield Input(self._initial.expires, placeholder="never, YYYY-MM-DD, or 90d (UTC)", id="expires")
             yield FieldError(id="expires-error")
+            with Horizontal(classes="field"):
+                yield Label("Owner", classes="field-label")
+                yield Input(
+                    self._initial.owner, placeholder="who to ask before touching it (optional)", id="owner", max_length=100
+                )
+            yield FieldError(id="owner-error")
+            with Horizontal(classes="field"):
+                yield Label("Note", classes="field-label")
+                yield Input(self._initial.note, placeholder="what it is for (optional)", id="note", max_length=500)
+            yield FieldError(id="note-error")
             yield FieldError(id="form-error")
             yield BusyNote()
             with Horizontal(classes="buttons"):
@@ -124,6 +139,8 @@ class KeyFormScreen(ModalScreen[FormResult]):
             scopes=frozenset(checklist.first(ScopeChecklist).selected) if checklist else self._initial.scopes,
             active=self.query_one("#active", YesNo).value,
             expires=self.query_one("#expires", Input).value,
+            owner=self.query_one("#owner", Input).value,
+            note=self.query_one("#note", Input).value,
         )
 
     def _show_error(self, field: str, message: str) -> None:
@@ -148,6 +165,13 @@ class KeyFormScreen(ModalScreen[FormResult]):
                 self._show_error("expires", "")
             except InvalidInput as error:
                 self._show_error("expires", str(error))
+                valid = False
+        for field, clean in (("owner", clean_owner), ("note", clean_note)):
+            try:
+                clean(getattr(values, field))
+                self._show_error(field, "")
+            except InvalidInput as error:
+                self._show_error(field, str(error))
                 valid = False
         return valid
 
@@ -222,6 +246,8 @@ class KeyFormScreen(ModalScreen[FormResult]):
                 sorted(values.scopes),
                 active=values.active,
                 expires_at=None if expires is UNCHANGED else expires,  # type: ignore[arg-type]
+                owner=values.owner,
+                note=values.note,
             )
         return keys.edit(
             self._key.public_id,
@@ -229,6 +255,8 @@ class KeyFormScreen(ModalScreen[FormResult]):
             scopes=sorted(values.scopes),
             active=values.active,
             expires_at=expires,
+            owner=UNCHANGED if values.owner == self._initial.owner else values.owner,
+            note=UNCHANGED if values.note == self._initial.note else values.note,
             expected_version=self._key.version,
         )
 
@@ -265,6 +293,8 @@ class KeyFormScreen(ModalScreen[FormResult]):
             checklist.set_selected(self._initial.scopes)
         self.query_one("#active", YesNo).value = self._initial.active
         self.query_one("#expires", Input).value = self._initial.expires
+        self.query_one("#owner", Input).value = self._initial.owner
+        self.query_one("#note", Input).value = self._initial.note
         self._show_error("form", "Reloaded: this is the key as it is now.")
 
     def action_cancel(self) -> None:
