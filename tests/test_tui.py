@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from textual.widgets import Input, Label
 
 from keyconsole import KeyStore
