@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from keyconsole import hashing, tokens
@@ -23,6 +23,8 @@ from keyconsole.store.direct_listing import SCOPE_NAMES_SQL, scope_names
 # On SQLite, up to this many name matches a filter reads them from the name index and sorts
 # them; more, and reading names in order until a page is full is faster.
 INDEXED_MATCHES_MAX = 2_000
+# Up to this many owners a filter text starts are matched by value; more, by their range.
+OWNERS_MAX = 100
 
 
 def _info_of(key: ApiKey, now: datetime) -> KeyInfo:
@@ -95,6 +97,19 @@ class KeyService:
         with self._database.read() as session:
             return session.scalar(self._filtered(session, select(func.count(ApiKey.id)), query, self._now())) or 0
 
+    def count_expiring(self, within: timedelta) -> int:
+        """Active keys not yet expired that expire within ``within``: the console's warning.
+        Found through the expiry index; the status filter's shape (every active key) made the
+        planner read the active index instead: 290 ms at a million keys against a few."""
+        now = self._now()
+        # Active keys counted by value, not filtered by the active index, which the planner
+        # would otherwise read whole.
+        statement = select(func.coalesce(func.sum(case((ApiKey.active, 1), else_=0)), 0)).where(
+            ApiKey.expires_at > now, ApiKey.expires_at <= _moved(now, within)
+        )
+        with self._database.read() as session:
+            return session.scalar(statement) or 0
+
     def any_scope(self) -> bool:
         """Whether a key could be made at all: the empty keys table's hint depends on it."""
         with self._database.read() as session:
@@ -149,8 +164,14 @@ class KeyService:
         matches: list[ColumnElement[bool]] = [
             self._name_contains(session, folded, pattern),
             self._starts_with(ApiKey.public_id, term if term.startswith(tokens.PREFIX) else tokens.PREFIX + term),
-            self._starts_with(ApiKey.owner_folded, folded),
         ]
+        # Owners too are read first, from their index: most filter texts start no owner, and
+        # then the query stays as fast as before owners existed (an OR on a range made SQLite
+        # gather and sort every match: 450 ms for '7' in a million keys instead of 30).
+        owner_start = self._starts_with(ApiKey.owner_folded, folded)
+        owners = list(session.scalars(select(ApiKey.owner_folded).where(owner_start).distinct().limit(OWNERS_MAX + 1)))
+        if owners:
+            matches.append(owner_start if len(owners) > OWNERS_MAX else ApiKey.owner_folded.in_(owners))
         if scope_ids:
             matches.append(
                 select(KeyScope.key_id).where(KeyScope.key_id == ApiKey.id, KeyScope.scope_id.in_(scope_ids)).exists()

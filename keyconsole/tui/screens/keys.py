@@ -37,7 +37,6 @@ from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 if TYPE_CHECKING:
-    from keyconsole.service.api import KeyStore
     from keyconsole.tui.key_store_opening import KeyStoreOpening
     from keyconsole.tui.screens.key_form import FormResult
 
@@ -70,11 +69,16 @@ class KeysScreen(Screen[None]):
         """The store opening in the background is open, or has failed to open."""
 
     class RowsRead(Message):
-        def __init__(self, window: Window, marker: str | None, expiring: int) -> None:
+        def __init__(self, window: Window, marker: str | None) -> None:
             super().__init__()
             self.window = window
             self.marker = marker
-            self.expiring = expiring
+
+    class ExpiringCounted(Message):
+        def __init__(self, count: int, marker: str) -> None:
+            super().__init__()
+            self.count = count
+            self.marker = marker
 
     class PageArrived(Message):
         def __init__(self, read: PageRead, rows: dict[int, KeyInfo]) -> None:
@@ -105,8 +109,9 @@ class KeysScreen(Screen[None]):
         self._poll_seconds = poll_seconds
         self._clock = clock
         self._expiry_warning = expiry_warning
-        # Active keys expiring within the warning window, as of the last load.
+        # Active keys expiring within the warning window, and the change marker it was counted at.
         self._expiring = 0
+        self._expiring_marker: str | None = None
         # A listing whose first window was read before the app started (tui/app.py: open_app).
         self._listing = listing if listing is not None else KeyListing()
         self._shown_before_open = listing is not None
@@ -210,26 +215,26 @@ class KeysScreen(Screen[None]):
             store = self._opening.wait_for_store()
             # Read before the rows: a change landing in between is seen by the next poll.
             marker = store.audit.change_marker()
-            expiring = self._count_expiring(store)
             for window in loading.windows(store.keys):
                 if worker.is_cancelled:
                     return
-                self.post_message(self.RowsRead(window, marker, expiring))
+                self.post_message(self.RowsRead(window, marker))
+            # After the rows, and only when the store changed: not on every filter keystroke.
+            if self._expiry_warning and marker != self._expiring_marker and not worker.is_cancelled:
+                self.post_message(self.ExpiringCounted(store.keys.count_expiring(self._expiry_warning), marker))
         except KeyconsoleError as error:
             self.post_message(self.ReadFailed(error))
 
-    def _count_expiring(self, store: KeyStore) -> int:
-        # An indexed range on expires_at: cheap at a million keys.
-        if not self._expiry_warning:
-            return 0
-        return store.keys.count(KeyQuery(status="active", expiring_within=self._expiry_warning))
+    @on(ExpiringCounted)
+    def _expiring_counted(self, event: ExpiringCounted) -> None:
+        self._expiring, self._expiring_marker = event.count, event.marker
+        self._describe()
 
     @on(RowsRead)
     def _rows_read(self, event: RowsRead) -> None:
         if not self._listing.take(event.window):
             return
         self._marker = event.marker
-        self._expiring = event.expiring
         self._clear_failure()
         self.table.reset(cursor=event.window.kept_at)
         self._describe()
