@@ -2,7 +2,7 @@
 
 Prints JSON: time to the first usable keys screen, from a filter keystroke to its answer
 (common and rare), to the common filter's full count, from End to the last key, the
-process's peak memory, and the longest stall of the UI thread (the event loop) while the
+process's peak memory, each quick view's first screen, and the longest stall of the UI thread (the event loop) while the
 store opens behind the first screen, and during a sort, a reverse, a toggle and a poll that
 sees a change, each until its rows are read and counted. With --empty, measures an empty
 Textual app instead.
@@ -109,6 +109,18 @@ async def measure(db: str) -> dict[str, float]:
         # filters, End): those add sorts and a toggle of their own.
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
+        # Each quick view (v) to its first screen of keys, then back to All.
+        views = {}
+        for label in ("active", "inactive", "expired", "expiring", "unused"):
+            generation = listing.window.generation
+            started = time.perf_counter()
+            send("v")
+            await until(lambda: listing.window.generation > generation)
+            views[label] = time.perf_counter() - started
+            await until(lambda: listing.window.exact)
+        send("v")
+        await until(lambda: listing.window.query.status == "all" and listing.window.query.unused_for is None)
+
         async def stall_of(
             *keys: str, change: Callable[[], Awaitable[None]] | None = None, settle: bool = True
         ) -> float:
@@ -142,6 +154,7 @@ async def measure(db: str) -> dict[str, float]:
         "rare_s": filtered_rare,
         "end_s": end,
         "peak_mb": peak_mb,
+        **{f"view_{label}_s": seconds for label, seconds in views.items()},
         **{f"stall_{name}_s": seconds for name, seconds in stall.items()},
     }
 

@@ -432,3 +432,38 @@ async def test_the_form_keeps_an_owner_and_a_note_and_the_filter_finds_the_owner
         await pilot.press("enter", "enter")
         await settle(pilot)
         assert app.screen.query_one("#owner", Input).value == "[b]Alice[/b]", "shown literally, not as markup"
+
+
+async def test_v_cycles_the_quick_views_and_the_filter_works_within_each(ks: KeyStore) -> None:
+    now = datetime.now(UTC)
+    ks.keys.create("live", ["users:read"])
+    ks.keys.create("off", ["users:read"], active=False)
+    ks.keys.create("soon", ["users:read"], expires_at=now + timedelta(days=2))
+    ks.keys.create("live too", ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+
+        def header() -> str:
+            return str(app.screen.query_one("#store-info").render())
+
+        def names() -> list[str]:
+            return [line.split()[0] for line in table_lines(app)[1:] if line]
+
+        seen = {}
+        for _ in range(5):
+            await pilot.press("v")
+            await settle(pilot)
+            seen[header().split("  ")[2]] = names()
+        assert seen == {
+            "Active: 3 keys": ["live", "live", "soon"],
+            "Inactive: 1 key": ["off"],
+            "Expired: 0 keys": [],
+            "Expiring soon: 1 key": ["soon"],
+            "Unused 90 days: 0 keys": [],
+        }
+        assert "Press v for the next view" in str(app.screen.query_one("#empty-hint").render())
+        await pilot.press("v", "v")  # Unused -> All -> Active
+        await pilot.press("/", *"too")
+        await settle(pilot)
+        assert names() == ["live"] and "Active: 1 key matching 'too'" in header()

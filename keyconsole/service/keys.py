@@ -132,12 +132,17 @@ class KeyService:
         if query.sort not in SORT_COLUMNS:
             raise InvalidInput(f"unknown sort {query.sort!r}: use one of {', '.join(SORT_COLUMNS)}")
         not_expired = or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > now)
+        # The active flag is compared as a value, not looked up in its index: with two values
+        # the index holds most of the table, and the planner took it and sorted every match
+        # (a view's first page at a million keys: 370 ms). Read in the listing's order, a page
+        # of matches comes after a few hundred rows.
+        switched_on = case((ApiKey.active, 1), else_=0)
         if query.status == "active":
-            statement = statement.where(ApiKey.active.is_(True), not_expired)
+            statement = statement.where(switched_on == 1, not_expired)
         elif query.status == "inactive":
-            statement = statement.where(ApiKey.active.is_(False))
+            statement = statement.where(switched_on == 0)
         elif query.status == "expired":
-            statement = statement.where(ApiKey.active.is_(True), ApiKey.expires_at <= now)
+            statement = statement.where(switched_on == 1, ApiKey.expires_at <= now)
         if query.expiring_within is not None:
             horizon = _moved(now, query.expiring_within)
             statement = statement.where(ApiKey.expires_at > now, ApiKey.expires_at <= horizon)

@@ -26,7 +26,8 @@ from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import middle_cut, printable
 from keyconsole.service.expiry_warning import DEFAULT_DAYS
-from keyconsole.service.key_query import SORTS, KeyQuery
+from keyconsole.service.key_query import SORTS
+from keyconsole.service.key_views import VIEWS
 from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.tui import screens
@@ -37,6 +38,7 @@ from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 if TYPE_CHECKING:
+    from keyconsole.service.key_query import KeyQuery
     from keyconsole.tui.key_store_opening import KeyStoreOpening
     from keyconsole.tui.screens.key_form import FormResult
 
@@ -51,6 +53,7 @@ class KeysScreen(Screen[None]):
     BINDINGS = [
         Binding("a", "add", "Add"),
         Binding("/", "filter", "Filter"),
+        Binding("v", "view", "View"),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("d", "toggle_active", "On/off"),
         Binding("r", "rotate", "Rotate"),
@@ -109,6 +112,7 @@ class KeysScreen(Screen[None]):
         self._poll_seconds = poll_seconds
         self._clock = clock
         self._expiry_warning = expiry_warning
+        self._view = 0
         # Active keys expiring within the warning window, and the change marker it was counted at.
         self._expiring = 0
         self._expiring_marker: str | None = None
@@ -290,6 +294,8 @@ class KeysScreen(Screen[None]):
         query, total = window.query, window.total
         noun = "key" if total == 1 else "keys"
         counted = f"{total:,} {noun}" if window.exact else f"{total:,}+ keys (counting…)"
+        if self._view:
+            counted = f"{VIEWS[self._view].label}: {counted}"
         shown = counted + (f" matching {printable(query.search)!r}" if query.search else "")
         rest = f"  {shown}  sorted by {query.sort}"
         if self._expiring:
@@ -307,8 +313,10 @@ class KeysScreen(Screen[None]):
             hint.display = False
             return
         hint.display = True
-        if query.search or query.status != "all":
+        if query.search:
             hint.update("No key matches the filter. Press escape to clear it.")
+        elif self._view:
+            hint.update(f"No key in the {VIEWS[self._view].label} view. Press v for the next view.")
         elif not window.any_scope:
             hint.update("No scopes yet. Press s to define the scopes your API checks (e.g. users:read), then a to add a key.")
         else:
@@ -336,6 +344,10 @@ class KeysScreen(Screen[None]):
             box.display = False
             self.load_rows(replace(self._listing.query, search=None))
             self.table.focus()
+
+    def action_view(self) -> None:
+        self._view = (self._view + 1) % len(VIEWS)
+        self.load_rows(VIEWS[self._view].narrowed(self._listing.query, self._expiry_warning))
 
     def action_sort(self) -> None:
         query = self._listing.query
