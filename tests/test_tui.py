@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from keyconsole import KeyStore
@@ -467,3 +468,22 @@ async def test_v_cycles_the_quick_views_and_the_filter_works_within_each(ks: Key
         await pilot.press("/", *"too")
         await settle(pilot)
         assert names() == ["live"] and "Active: 1 key matching 'too'" in header()
+
+
+async def test_i_shows_everything_about_the_key_and_its_last_changes(ks: KeyStore) -> None:
+    scopes = ["billing:read", "users:read", "users:write"]
+    ks.keys.create("svc [prod]", scopes, owner="[red]ops[/red]", note="nightly export")
+    ks.keys.rotate("svc [prod]", grace=timedelta(hours=2))
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#facts").render())
+        assert "billing:read, users:read, users:write" in shown, "every scope, uncut"
+        assert "[red]ops[/red]" in shown and "nightly export" in shown, "shown literally, never as markup"
+        assert "rotation grace" in shown and "by tester" in shown
+        events = str(app.screen.query_one("#events").render())
+        assert events.index("key.rotate") < events.index("key.create")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ModalScreen)

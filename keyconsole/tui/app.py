@@ -114,6 +114,7 @@ class KeyConsoleApp(App[None]):
                         [*screens.KeyFormScreen.BINDINGS, *ScopeChecklist.BINDINGS],
                     ),
                     ("New key (shown once)", [*screens.RevealKeyScreen.BINDINGS, Binding("enter", "", "Done: close")]),
+                    ("Key details", screens.KeyDetailsScreen.BINDINGS),
                     ("Scopes screen", screens.ScopesScreen.BINDINGS),
                     ("Audit screen", screens.AuditScreen.BINDINGS),
                 ]
@@ -126,6 +127,7 @@ class KeyConsoleApp(App[None]):
         yield SystemCommand("Add key", "Create a key and show it once", keys.action_add)
         yield SystemCommand("Filter keys", "By name, key id or scope", keys.action_filter)
         yield SystemCommand("Deactivate / activate key", "The selected key", keys.action_toggle_active)
+        yield SystemCommand("Key details", "Every scope, owner, note and the last changes", keys.action_details)
         yield SystemCommand("Rotate key", "A new secret for the selected key", keys.action_rotate)
         yield SystemCommand("Delete key", "The selected key, if inactive", keys.action_delete)
         yield SystemCommand("Sort keys", "By the next column", keys.action_sort)

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from keyconsole.tui.screens.audit import AuditScreen
     from keyconsole.tui.screens.confirm import ConfirmScreen
     from keyconsole.tui.screens.help import HelpScreen
+    from keyconsole.tui.screens.key_details import KeyDetailsScreen
     from keyconsole.tui.screens.key_form import KeyFormScreen
     from keyconsole.tui.screens.keys import KeysScreen
     from keyconsole.tui.screens.reveal import RevealKeyScreen
@@ -24,6 +25,7 @@ _MODULES = {
     "AuditScreen": "audit",
     "ConfirmScreen": "confirm",
     "HelpScreen": "help",
+    "KeyDetailsScreen": "key_details",
     "KeyFormScreen": "key_form",
     "KeysScreen": "keys",
     "RevealKeyScreen": "reveal",
@@ -35,6 +37,7 @@ __all__ = [
     "AuditScreen",
     "ConfirmScreen",
     "HelpScreen",
+    "KeyDetailsScreen",
     "KeyFormScreen",
     "KeysScreen",
     "RevealKeyScreen",

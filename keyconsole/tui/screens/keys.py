@@ -54,6 +54,7 @@ class KeysScreen(Screen[None]):
         Binding("a", "add", "Add"),
         Binding("/", "filter", "Filter"),
         Binding("v", "view", "View"),
+        Binding("i", "details", "Details", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("d", "toggle_active", "On/off"),
         Binding("r", "rotate", "Rotate"),
@@ -344,6 +345,11 @@ class KeysScreen(Screen[None]):
             box.display = False
             self.load_rows(replace(self._listing.query, search=None))
             self.table.focus()
+
+    def action_details(self) -> None:
+        key = self.table.current
+        if key is not None:
+            self.app.push_screen(screens.KeyDetailsScreen(self._opening, key))
 
     def action_view(self) -> None:
         self._view = (self._view + 1) % len(VIEWS)

@@ -1,0 +1,93 @@
+"""Everything about one key, one key away (`i`): what the table cuts, and its last changes."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from keyconsole.service.clock import utc_now
+from keyconsole.service.display import audit_actor, printable, when
+from keyconsole.service.expiry_warning import expiry_words
+from keyconsole.service.records import AuditEntry, KeyInfo
+from keyconsole.tui.store_calls import call_store
+from keyconsole.tui.widgets.busy_note import BusyNote
+
+if TYPE_CHECKING:
+    from keyconsole.tui.key_store_opening import KeyStoreOpening
+
+EVENTS = 8
+
+
+def _facts(key: KeyInfo) -> str:
+    now = utc_now()
+    expires = "never"
+    if key.expires_at is not None:
+        expires = when(key.expires_at)
+        if key.expires_at > now:
+            expires += f" ({expiry_words(key.expires_at, now)})"
+    rows = [
+        ("Name", printable(key.name)),
+        ("Key id", key.public_id),
+        ("Status", key.status.value),
+        ("Scopes", ", ".join(key.scopes)),
+        ("Owner", printable(key.owner or "-")),
+        ("Note", printable(key.note or "-")),
+        ("Created", f"{when(key.created_at)} by {printable(key.created_by)}"),
+        ("Updated", when(key.updated_at)),
+        ("Last used", when(key.last_used_at, never="never")),
+        ("Expires", expires),
+    ]
+    if key.rotation_grace_until is not None:
+        rows.append(("Old secret", f"works until {when(key.rotation_grace_until)} (rotation grace)"))
+    return "\n".join(f"{label:<11}{value}" for label, value in rows)
+
+
+def _event_line(event: AuditEntry) -> str:
+    details = json.dumps(event.details, ensure_ascii=False, separators=(", ", ": "), default=str)
+    who = audit_actor(event.db_role, event.actor)
+    return printable(f"{when(event.at)}  {event.action:<15} {who}  {details}")
+
+
+class KeyDetailsScreen(ModalScreen[None]):
+    BINDINGS = [
+        Binding("escape,i,q", "close", "Close"),
+    ]
+
+    def __init__(self, opening: KeyStoreOpening, key: KeyInfo) -> None:
+        super().__init__()
+        self._opening = opening
+        self._key = key
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog details"):
+            yield Label(Content(f"Key {self._key.public_id}"), classes="title")
+            yield Static(Content(_facts(self._key)), id="facts")
+            yield Label("Last changes (newest first)", classes="field-label")
+            yield Static("", id="events")
+            yield BusyNote()
+            yield Label("escape closes; enter on the table edits the key", classes="note")
+
+    def on_mount(self) -> None:
+        public_id = self._key.public_id
+
+        def read() -> tuple[KeyInfo, list[AuditEntry]]:
+            store = self._opening.wait_for_store()
+            return store.keys.get(public_id), store.audit.query(key_public_id=public_id, limit=EVENTS)
+
+        call_store(self, read, self._show, doing="reading the key and its audit")
+
+    def _show(self, found: tuple[KeyInfo, list[AuditEntry]]) -> None:
+        key, events = found
+        self.query_one("#facts", Static).update(Content(_facts(key)))
+        lines = [_event_line(event) for event in events] or ["no audit events"]
+        self.query_one("#events", Static).update(Content("\n".join(lines)))
+
+    def action_close(self) -> None:
+        self.dismiss(None)
