@@ -80,3 +80,14 @@ def test_help_screen(snap_compare, pinned_store: KeyStore) -> None:  # type: ign
         await _steady(pilot)
 
     assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=help_)
+
+
+def test_keys_table_with_marks_and_expiry_warnings(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
+    pinned_store.keys.create("rotating soon", ["users:read"], expires_at=NOW + timedelta(days=3))
+
+    async def mark(pilot: Pilot[None]) -> None:
+        await settle(pilot)
+        await pilot.press("space", "down", "space")
+        await _steady(pilot)
+
+    assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=mark)

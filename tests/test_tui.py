@@ -487,3 +487,36 @@ async def test_i_shows_everything_about_the_key_and_its_last_changes(ks: KeyStor
         assert events.index("key.rotate") < events.index("key.create")
         await pilot.press("escape")
         assert not isinstance(app.screen, ModalScreen)
+
+
+async def test_space_marks_keys_and_d_and_x_act_on_all_of_them_after_one_question(ks: KeyStore) -> None:
+    for name in ("alpha", "bravo", "charlie"):
+        ks.keys.create(name, ["users:read"])
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("space", "space")  # alpha and bravo; the cursor moves on
+        assert row_of(app, "* alpha") and row_of(app, "* bravo") and row_of(app, "charlie")
+        assert "2 marked" in str(app.screen.query_one("#store-info").render())
+        await pilot.press("d")
+        assert isinstance(app.screen, ConfirmScreen)
+        question = str(app.screen.query_one(".question").render())
+        assert "Deactivate 2 marked key(s)?" in question and "alpha" in question and "bravo" in question
+        await pilot.press("y")
+        await settle(pilot)
+        assert [key.name for key in ks.keys.list(KeyQuery(status="inactive"))] == ["alpha", "bravo"]
+        assert "marked" not in str(app.screen.query_one("#store-info").render())
+        switched = [(e.action, e.key_name) for e in ks.audit.query(limit=2)]
+        assert sorted(switched) == [("key.deactivate", "alpha"), ("key.deactivate", "bravo")]
+
+        await pilot.press("home", "space", "space", "space")  # all three: charlie is active
+        await pilot.press("x")
+        await settle(pilot)
+        assert not isinstance(app.screen, ConfirmScreen)
+        assert any("deactivate them first" in str(n.message) for n in app._notifications)
+        await pilot.press("space")  # the cursor stayed on the last row: unmark charlie
+        await pilot.press("x", "y")
+        await settle(pilot)
+        assert [key.name for key in ks.keys.list()] == ["charlie"]
+        await pilot.press("space", "escape")
+        assert "marked" not in str(app.screen.query_one("#store-info").render()), "escape clears the marks"

@@ -31,6 +31,7 @@ from keyconsole.service.key_views import VIEWS
 from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.tui import screens
+from keyconsole.tui.marks import Marks
 from keyconsole.tui.page_reader import PageReader
 from keyconsole.tui.store_calls import READ_ONLY, call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
@@ -39,12 +40,15 @@ from keyconsole.tui.widgets.keys_table import KeysTable
 
 if TYPE_CHECKING:
     from keyconsole.service.key_query import KeyQuery
+    from keyconsole.service.keys import Switched
     from keyconsole.tui.key_store_opening import KeyStoreOpening
     from keyconsole.tui.screens.key_form import FormResult
 
 
-CHANGING_ACTIONS = frozenset({"add", "toggle_active", "rotate", "delete"})
-CHANGING_KEYS = frozenset({"a", "d", "r", "x"})
+# The fewest characters of the store's name the header keeps.
+STORE_NAME_MIN = 20
+CHANGING_ACTIONS = frozenset({"add", "toggle_active", "rotate", "delete", "mark"})
+CHANGING_KEYS = frozenset({"a", "d", "r", "x", "space"})
 
 
 class KeysScreen(Screen[None]):
@@ -57,6 +61,7 @@ class KeysScreen(Screen[None]):
         Binding("i", "details", "Details", show=False),
         Binding("escape", "clear_filter", "Clear filter", show=False),
         Binding("d", "toggle_active", "On/off"),
+        Binding("space", "mark", "Mark", show=False),
         Binding("r", "rotate", "Rotate"),
         Binding("x", "delete", "Delete", show=False),
         Binding("o", "sort", "Sort", show=False),
@@ -114,6 +119,7 @@ class KeysScreen(Screen[None]):
         self._clock = clock
         self._expiry_warning = expiry_warning
         self._view = 0
+        self._marks = Marks()
         # Active keys expiring within the warning window, and the change marker it was counted at.
         self._expiring = 0
         self._expiring_marker: str | None = None
@@ -133,7 +139,12 @@ class KeysScreen(Screen[None]):
         yield Input(placeholder="filter by name, key id or scope (escape clears)", id="filter", classes="filter")
         yield Static("", id="empty-hint", classes="hint")
         yield KeysTable(
-            self._listing, self._ask_for_rows, clock=self._clock, expiry_warning=self._expiry_warning, id="keys"
+            self._listing,
+            self._ask_for_rows,
+            clock=self._clock,
+            expiry_warning=self._expiry_warning,
+            marks=self._marks,
+            id="keys",
         )
         yield BusyNote()
         yield KeyBar()
@@ -298,16 +309,22 @@ class KeysScreen(Screen[None]):
         if self._view:
             counted = f"{VIEWS[self._view].label}: {counted}"
         shown = counted + (f" matching {printable(query.search)!r}" if query.search else "")
-        rest = f"  {shown}  sorted by {query.sort}"
+        rest = f"  {shown}"
         if self._expiring:
             verb = "expires" if self._expiring == 1 else "expire"
             days = self._expiry_warning.days
             rest += f"  {self._expiring:,} {verb} within {days} day{'' if days == 1 else 's'}"
+        if self._marks:
+            rest += f"  {len(self._marks)} marked"
         if self._read_only:
             rest += "  read-only"
-        # A long store path is cut in its middle, never the counts and warnings after it.
-        room = max(12, self.size.width - len("keyconsole  ") - len(rest) - 2)
-        store = middle_cut(printable(self._opening.display_name), room)
+        width = self.size.width - len("keyconsole  ") - 2
+        # The sort, which the table's own header also shows (^ or v), gives way first; then a
+        # long store path is cut in its middle; the counts and warnings never are.
+        sort = f"  sorted by {query.sort}"
+        if width - len(rest) - len(sort) >= STORE_NAME_MIN:
+            rest = f"  {shown}{sort}{rest[len(shown) + 2:]}"
+        store = middle_cut(printable(self._opening.display_name), max(STORE_NAME_MIN, width - len(rest)))
         self.query_one("#store-info", Static).update(Content(f"keyconsole  {store}{rest}"))
         hint = self.query_one("#empty-hint", Static)
         if total:
@@ -345,6 +362,19 @@ class KeysScreen(Screen[None]):
             box.display = False
             self.load_rows(replace(self._listing.query, search=None))
             self.table.focus()
+        elif self._marks:
+            self._marks.clear()
+            self.table.refresh()
+            self._describe()
+
+    def action_mark(self) -> None:
+        key = self.table.current
+        if key is None:
+            return
+        self._marks.toggle(key)
+        self.table.action_cursor(1)
+        self.table.refresh()
+        self._describe()
 
     def action_details(self) -> None:
         key = self.table.current
@@ -396,6 +426,9 @@ class KeysScreen(Screen[None]):
             self.notify(Content(f"Saved {printable(result.name)}: {result.status.value}"))
 
     def action_toggle_active(self) -> None:
+        if self._marks:
+            self._switch_marked()
+            return
         key = self.table.current
         if key is None:
             return
@@ -446,7 +479,68 @@ class KeysScreen(Screen[None]):
 
         self.app.push_screen(screens.RotateScreen(key), chosen)
 
+    def _switch_marked(self) -> None:
+        """Deactivate every marked key, or, when none of them is active, activate them all:
+        one question listing them, one transaction, one audit event per key."""
+        marked = self._marks.keys
+        active = not any(key.active for key in marked)
+        verb = "Activate" if active else "Deactivate"
+        consequence = "They work again at once." if active else "They stop working at once, everywhere."
+        question = Content(f"{verb} {len(marked)} marked key(s)? {self._marks.listed()}. {consequence}")
+
+        def switched(result: Switched) -> None:
+            self._marks.clear()
+            self.load_rows()
+            state = "active" if active else "inactive"
+            self.notify(f"{len(result.changed)} key(s) now {state}, {len(result.already)} already so")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                call_store(
+                    self,
+                    lambda: self._opening.wait_for_store().keys.set_active_many(
+                        [key.public_id for key in marked], active
+                    ),
+                    switched,
+                    doing=f"{verb.lower()[:-1]}ing {len(marked)} keys",
+                    failed=self._changed_meanwhile,
+                )
+
+        self.app.push_screen(screens.ConfirmScreen(question, yes=verb), answered)
+
+    def _delete_marked(self) -> None:
+        marked = self._marks.keys
+        live = [key for key in marked if key.active]
+        if live:
+            self.notify(f"{len(live)} of the marked keys are active: deactivate them first (d).", severity="warning")
+            return
+        question = Content(
+            f"Delete {len(marked)} marked key(s) for good? {self._marks.listed()}. The audit keeps their history."
+        )
+
+        def deleted(gone: list[KeyInfo]) -> None:
+            self._marks.clear()
+            self.load_rows()
+            self.notify(f"Deleted {len(gone)} key(s)")
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                call_store(
+                    self,
+                    lambda: self._opening.wait_for_store().keys.delete_many(
+                        [key.public_id for key in marked], expected_versions={k.public_id: k.version for k in marked}
+                    ),
+                    deleted,
+                    doing=f"deleting {len(marked)} keys",
+                    failed=self._changed_meanwhile,
+                )
+
+        self.app.push_screen(screens.ConfirmScreen(question, yes="Delete"), answered)
+
     def action_delete(self) -> None:
+        if self._marks:
+            self._delete_marked()
+            return
         key = self.table.current
         if key is None:
             return

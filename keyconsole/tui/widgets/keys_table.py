@@ -10,7 +10,7 @@ old width. Every cell is a plain Segment: user text is never parsed as markup.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -111,10 +111,13 @@ class KeysTable(ScrollView, can_focus=True):
         *,
         clock: Clock = utc_now,
         expiry_warning: timedelta = timedelta(days=DEFAULT_DAYS),
+        marks: Container[str] = frozenset(),
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.listing = listing
+        # Public ids marked for a bulk action: their names are drawn after "* ".
+        self._marks = marks
         self._clock = clock
         # A key expiring within this long says so in words in Expires ("in 3d").
         self._expiry_warning = expiry_warning
@@ -234,7 +237,10 @@ class KeysTable(ScrollView, can_focus=True):
                 strip = self._strip(["…"] + [""] * (len(self._widths) - 1), base + placeholder, None)
             else:
                 status_style = self.get_component_rich_style(f"keys-table--{key.status.value.lower()}")
-                strip = self._strip(_cells(key, self._clock(), self._expiry_warning), base, status_style)
+                cells = _cells(key, self._clock(), self._expiry_warning)
+                if key.public_id in self._marks:
+                    cells[0] = "* " + cells[0]
+                strip = self._strip(cells, base, status_style)
         return strip.crop(scroll_x, scroll_x + width).extend_cell_length(width, self._base)
 
     def _title(self, column: Column) -> str:
