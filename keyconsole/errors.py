@@ -19,6 +19,10 @@ class InvalidInput(KeyconsoleError):
     exit_code = 2
 
 
+class PolicyViolation(InvalidInput):
+    """A key's expiry that the store's lifetime policy does not allow (service/policy.py)."""
+
+
 class NotFound(KeyconsoleError):
     """No key or scope by that name or id."""
 

@@ -119,6 +119,16 @@ class KeyconsoleGrant(Base):
     kind: Mapped[str] = mapped_column(String(16))
 
 
+class LifetimePolicy(Base):
+    """One row (migration 0008): how long keys may live (service/policy.py)."""
+
+    __tablename__ = "keyconsole_policy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    max_lifetime_seconds: Mapped[int | None] = mapped_column(Integer)
+    require_expiry: Mapped[bool] = mapped_column(Boolean)
+
+
 class AuditHead(Base):
     """One row: the hash of the newest audit event.
 

@@ -273,3 +273,35 @@ def test_owner_and_note_are_kept_listed_filtered_and_audited(ks: KeyStore, store
     too_long = kc(store_url, "keys", "edit", "other", "--note", "x" * 501)
     assert too_long.returncode == 2 and "at most 500" in too_long.stderr
     assert ks.keys.get("other").owner == "bob"
+
+
+def test_a_lifetime_policy_gives_new_and_rotated_keys_their_expiry_and_refuses_later_ones(
+    ks: KeyStore, store_url: str
+) -> None:
+    assert json.loads(ok(kc(store_url, "policy", "show", "--json")).stdout) == {
+        "max_lifetime_days": None, "require_expiry": False,
+    }
+    ok(kc(store_url, "keys", "create", "--name", "before", "--scope", "users:read"))
+    ok(kc(store_url, "policy", "set", "--max-lifetime", "365d"))
+    assert "at most 365 days" in ok(kc(store_url, "policy", "show")).stdout
+
+    now = datetime.now(UTC)
+    made = json.loads(ok(kc(store_url, "keys", "create", "--name", "new", "--scope", "users:read", "--json")).stdout)
+    expires = datetime.fromisoformat(made["expires_at"])
+    assert timedelta(days=364) < expires - now <= timedelta(days=365, minutes=1)
+    later = kc(store_url, "keys", "create", "--name", "too long", "--scope", "users:read", "--expires", "400d")
+    assert later.returncode == 2 and "at most 365 days" in later.stderr
+    never = kc(store_url, "keys", "edit", "new", "--expires", "never")
+    assert never.returncode == 2 and "requires an expiry" in never.stderr
+    ok(kc(store_url, "keys", "edit", "new", "--expires", "30d"))
+
+    assert ks.keys.get("before").expires_at is None, "existing keys keep theirs until rotated"
+    ok(kc(store_url, "keys", "rotate", "before"))
+    assert ks.keys.get("before").expires_at is not None
+
+    ok(kc(store_url, "policy", "set", "--max-lifetime", "none", "--require-expiry", "yes"))
+    refused = kc(store_url, "keys", "create", "--name", "forever", "--scope", "users:read")
+    assert refused.returncode == 2 and "requires an expiry" in refused.stderr
+    assert [e.action for e in ks.audit.query(limit=8)].count("policy.set") == 2
+    bad = kc(store_url, "policy", "set", "--max-lifetime", "12h")
+    assert bad.returncode == 2 and "at least one day" in bad.stderr

@@ -520,3 +520,22 @@ async def test_space_marks_keys_and_d_and_x_act_on_all_of_them_after_one_questio
         assert [key.name for key in ks.keys.list()] == ["charlie"]
         await pilot.press("space", "escape")
         assert "marked" not in str(app.screen.query_one("#store-info").render()), "escape clears the marks"
+
+
+async def test_the_form_shows_the_lifetime_policy_and_refuses_a_later_expiry_beside_expires(ks: KeyStore) -> None:
+    ks.policy.set(max_lifetime=timedelta(days=30))
+    app = make_app(ks)
+    async with app.run_test(size=(80, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert "at most 30 days" in str(app.screen.query_one("#policy-note").render())
+        await pilot.press(*"svc", "tab", "space", "tab", "tab", *"90d", "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, KeyFormScreen)
+        assert "at most 30 days" in str(app.screen.query_one("#expires-error").render())
+        await pilot.press(*["backspace"] * 3, "ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, RevealKeyScreen), "left empty, the policy's default applies"
+    expires = ks.keys.get("svc").expires_at
+    assert expires is not None and expires - datetime.now(UTC) <= timedelta(days=30)

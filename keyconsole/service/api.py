@@ -12,6 +12,7 @@ from keyconsole.service.async_verify import AsyncVerifier
 from keyconsole.service.audit_log import AuditService
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.keys import KeyService
+from keyconsole.service.policy import PolicyService
 from keyconsole.service.scopes import ScopeService
 from keyconsole.service.verify import Verifier, VerifyResult
 from keyconsole.store import Database
@@ -31,6 +32,7 @@ class KeyStore:
         self.scopes = ScopeService(self.database, self.actor, clock)
         self.audit = AuditService(self.database)
         self.access = AccessService(self.database, self.actor, clock)
+        self.policy = PolicyService(self.database, self.actor, clock)
         self._clock = clock
         self._verifier = Verifier(self.database.key_lookup(), clock)
 

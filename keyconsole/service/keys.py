@@ -15,6 +15,7 @@ from keyconsole.models import ApiKey, KeyScope, Scope
 from keyconsole.service import audit_log, records
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import SORT_COLUMNS, STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
+from keyconsole.service.policy import read_policy
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import clean_name, clean_note, clean_owner, fold_name
 from keyconsole.store import Database, name_index
@@ -260,6 +261,7 @@ class KeyService:
         secret_hash = hashing.hash_secret(secret)
         with self._database.write() as session:
             self._check_name_free(session, clean)
+            expires_at = read_policy(session).expiry_for(expires_at, now, default_when_none=True)
             key = ApiKey(
                 public_id=public_id,
                 name=clean,
@@ -330,6 +332,7 @@ class KeyService:
                 changes["scopes"] = [[s.name for s in key.scopes], [s.name for s in new_scopes]]
                 key.scopes = new_scopes
             if not isinstance(expires_at, Unchanged) and expires_at != key.expires_at:
+                expires_at = read_policy(session).expiry_for(expires_at, now, default_when_none=False)
                 changes["expires_at"] = [key.expires_at, expires_at]
                 key.expires_at = expires_at
             if active is not None and active != key.active:
@@ -438,15 +441,14 @@ class KeyService:
                 key.previous_hash, key.previous_hash_until = None, None
             key.secret_hash = secret_hash
             key.updated_at = now
+            details: dict[str, Any] = {"grace_seconds": int(grace.total_seconds())}
+            lifetime = read_policy(session).max_lifetime
+            if lifetime is not None:
+                # A rotated key starts a new lifetime under the policy.
+                details["expires_at"] = [key.expires_at, now + lifetime]
+                key.expires_at = now + lifetime
             session.flush()
-            audit_log.record(
-                session,
-                at=now,
-                actor=self._actor,
-                action="key.rotate",
-                key=key,
-                details={"grace_seconds": int(grace.total_seconds())},
-            )
+            audit_log.record(session, at=now, actor=self._actor, action="key.rotate", key=key, details=details)
             info = _info_of(key, now)
         return IssuedKey(info, tokens.assemble(info.public_id, secret))
 

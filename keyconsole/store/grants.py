@@ -21,7 +21,7 @@ from keyconsole.store.migrations import VERSION_TABLE
 KINDS = ("verifier", "viewer", "admin")
 _KEY_TABLES = ("api_keys", "scopes", "key_scopes")
 _AUDIT_TABLES = ("audit_events", "audit_head")
-_ALL_TABLES = (*_KEY_TABLES, *_AUDIT_TABLES, "keyconsole_grants", VERSION_TABLE)
+_ALL_TABLES = (*_KEY_TABLES, *_AUDIT_TABLES, "keyconsole_grants", "keyconsole_policy", VERSION_TABLE)
 # The serial columns' sequences (SQLAlchemy's SERIAL names them table_id_seq).
 _SEQUENCES = ("api_keys_id_seq", "scopes_id_seq", "audit_events_id_seq")
 _ROLE_NAME_MAX = 63
@@ -65,7 +65,7 @@ def _granted(kind: str, who: str) -> list[str]:
         granted += [
             f"GRANT INSERT, UPDATE, DELETE ON {', '.join(_KEY_TABLES)} TO {who}",
             f"GRANT INSERT ON audit_events TO {who}",
-            f"GRANT UPDATE ON audit_head TO {who}",
+            f"GRANT UPDATE ON audit_head, keyconsole_policy TO {who}",
             f"GRANT USAGE ON SEQUENCE {', '.join(_SEQUENCES)} TO {who}",
         ]
     return granted

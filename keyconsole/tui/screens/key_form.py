@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
-from keyconsole.errors import Conflict, InvalidInput, KeyconsoleError, StaleEdit
+from keyconsole.errors import Conflict, InvalidInput, KeyconsoleError, PolicyViolation, StaleEdit
 from keyconsole.service.clock import utc_now
 from keyconsole.service.key_query import UNCHANGED
 from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
@@ -26,6 +26,7 @@ from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
 from keyconsole.tui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
+    from keyconsole.service.policy import Policy
     from keyconsole.tui.key_store_opening import KeyStoreOpening
 
 FormResult = IssuedKey | KeyInfo | None
@@ -94,6 +95,7 @@ class KeyFormScreen(ModalScreen[FormResult]):
                 yield Label("Expires", classes="field-label")
                 yield Input(self._initial.expires, placeholder="never, YYYY-MM-DD, or 90d (UTC)", id="expires")
             yield FieldError(id="expires-error")
+            yield Label("", id="policy-note", classes="note policy-note")
             with Horizontal(classes="field"):
                 yield Label("Owner", classes="field-label")
                 yield Input(
@@ -113,13 +115,28 @@ class KeyFormScreen(ModalScreen[FormResult]):
 
     def on_mount(self) -> None:
         self.query_one("#name", Input).focus()
+        self.query_one("#policy-note").display = False
+
+        def read() -> tuple[list[ScopeInfo], Policy]:
+            store = self._opening.wait_for_store()
+            return store.scopes.list(), store.policy.show()
+
         call_store(
             self,
-            lambda: self._opening.wait_for_store().scopes.list(),
-            self._show_scopes,
+            read,
+            self._show_scopes_and_policy,
             doing="reading scopes",
             failed=lambda error: self._show_error("scopes", f"cannot read the scopes: {error}"),
         )
+
+    def _show_scopes_and_policy(self, found: tuple[list[ScopeInfo], Policy]) -> None:
+        scopes, policy = found
+        if policy.max_lifetime is not None or policy.require_expiry:
+            default = "" if policy.max_lifetime is None else f" Left empty: in {policy.max_lifetime.days} days."
+            note = self.query_one("#policy-note", Label)
+            note.update(Content(f"Policy: {policy.describe()}.{default}"))
+            note.display = True
+        self._show_scopes(scopes)
 
     def _show_scopes(self, scopes: list[ScopeInfo]) -> None:
         self.query_one("#scopes-pending").remove()
@@ -230,6 +247,9 @@ class KeyFormScreen(ModalScreen[FormResult]):
         self.query_one("#save", Button).disabled = False
         if isinstance(error, StaleEdit):
             self._offer_reload()
+        elif isinstance(error, PolicyViolation):
+            self._show_error("expires", str(error))
+            self._show_error("form", "Nothing was saved.")
         elif isinstance(error, Conflict):
             self._show_error("name", str(error))
             self._show_error("form", "Nothing was saved.")
