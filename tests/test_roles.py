@@ -4,9 +4,6 @@ password (scram, tests/pg_server.py), refused by PostgreSQL itself where they ma
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +29,7 @@ from keyconsole.tui.store_calls import READ_ONLY
 from keyconsole.tui.widgets.key_bar import KeyBar
 from tests.pg_server import PASSWORD_ROLES, PostgresServer
 from tests.serve_process import ServeProcess
+from tests.test_cli import kc
 from tests.tui_helpers import row_of, settle
 
 pytestmark = pytest.mark.postgres
@@ -98,17 +96,6 @@ def _refused(conn: psycopg.Connection, sql: str) -> bool:
     return False
 
 
-def _cli(*args: str, db: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "keyconsole", *args, "--db", db],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, **(env or {})},
-    )
-
-
 def test_a_wrong_password_is_refused(shared: Shared) -> None:
     role = shared.roles["viewer"]
     wrong = Role(role.name, "not-the-password", role.store_url)
@@ -123,7 +110,7 @@ def test_a_verifier_verifies_and_touches_last_used_but_cannot_change_anything(sh
         assert not store.access.may_change()
     assert shared.owner.keys.get("svc").last_used_at is not None, "last used was written"
 
-    done = _cli("verify", "--scope", "users:read", db=verifier.url, stdin=shared.issued.key)
+    done = kc(verifier.url, "verify", "--scope", "users:read", stdin=shared.issued.key)
     assert done.returncode == 0, done.stderr
 
     with verifier.connect() as conn:
@@ -167,9 +154,9 @@ def test_keyconsole_serve_runs_as_a_verifier(shared: Shared) -> None:
 
 def test_a_viewer_reads_and_every_cli_change_command_refuses_in_one_line(shared: Shared) -> None:
     viewer = shared.roles["viewer"]
-    listed = _cli("keys", "list", "--json", db=viewer.url)
+    listed = kc(viewer.url, "keys", "list", "--json")
     assert listed.returncode == 0 and [key["name"] for key in json.loads(listed.stdout)] == ["svc"]
-    audited = _cli("audit", "--json", db=viewer.url)
+    audited = kc(viewer.url, "audit", "--json")
     assert audited.returncode == 0 and json.loads(audited.stdout)
 
     changes = [
@@ -183,7 +170,7 @@ def test_a_viewer_reads_and_every_cli_change_command_refuses_in_one_line(shared:
         ("scopes", "remove", "users:write"),
     ]
     for command in changes:
-        done = _cli(*command, db=viewer.url)
+        done = kc(viewer.url, *command)
         assert done.returncode == 1, (command, done.stderr)
         assert done.stderr.count("\n") == 1 and "this role may not change keys" in done.stderr, (command, done.stderr)
         assert "Traceback" not in done.stderr
@@ -207,7 +194,7 @@ def test_an_admin_does_everything_but_rewrite_the_audit(shared: Shared) -> None:
         assert _refused(conn, "UPDATE audit_events SET action = 'forged'")
         assert _refused(conn, "DELETE FROM audit_events")
         assert _refused(conn, "UPDATE audit_events SET db_role = 'someone else'")
-    done = _cli("grant", "admin", shared.roles["viewer"].name, db=admin.url)
+    done = kc(admin.url, "grant", "admin", shared.roles["viewer"].name)
     assert done.returncode == 1 and "only the owner" in done.stderr
 
 
@@ -224,9 +211,9 @@ def test_the_audit_names_the_database_role_even_when_the_environment_lies(
         assert newest.actor == "the-ceo", "the OS user stays, as self-reported detail"
         assert newest.to_json()["db_role"] == admin.name and newest.to_json()["os_user"] == "the-ceo"
         assert store.audit.verify_chain().intact
-    shown = _cli("audit", "--limit", "1", db=admin.url)
+    shown = kc(admin.url, "audit", "--limit", "1")
     assert f"{admin.name} (os user the-ceo, self-reported)" in shown.stdout
-    verified = _cli("audit", "verify", db=shared.roles["viewer"].url)
+    verified = kc(shared.roles["viewer"].url, "audit", "verify")
     assert verified.returncode == 0 and "intact" in verified.stderr + verified.stdout
 
     with admin.connect() as conn:
@@ -262,13 +249,13 @@ def _privileges(owner_url: str, pg_server: PostgresServer, role: str) -> set[tup
 def test_the_sql_print_shows_is_the_sql_grant_runs(shared: Shared, pg_server: PostgresServer, kind: str) -> None:
     store_url = shared.roles[kind].store_url
     by_hand, by_command = (_new_role(pg_server, store_url, kind) for _ in range(2))
-    printed = _cli("grant", kind, by_hand.name, "--print", db=store_url)
+    printed = kc(store_url, "grant", kind, by_hand.name, "--print")
     assert printed.returncode == 0
     database = store_url.rsplit("/", 1)[1]
     with _superuser(pg_server, database) as conn:
         for statement in printed.stdout.strip().rstrip(";").split(";\n"):
             conn.execute(statement)
-    ran = _cli("grant", kind, by_command.name, "--json", db=store_url)
+    ran = kc(store_url, "grant", kind, by_command.name, "--json")
     assert ran.returncode == 0, ran.stderr
     printed_sql = printed.stdout.strip().rstrip(";").split(";\n")
     assert json.loads(ran.stdout)["sql"] == [line.replace(by_hand.name, by_command.name) for line in printed_sql]
@@ -279,7 +266,7 @@ def test_the_sql_print_shows_is_the_sql_grant_runs(shared: Shared, pg_server: Po
 
 def test_revoke_takes_every_right_back(shared: Shared, pg_server: PostgresServer) -> None:
     verifier = shared.roles["verifier"]
-    done = _cli("grant", "verifier", verifier.name, "--revoke", db=verifier.store_url)
+    done = kc(verifier.store_url, "grant", "verifier", verifier.name, "--revoke")
     assert done.returncode == 0, done.stderr
     assert _privileges(verifier.store_url, pg_server, verifier.name) == set()
     with verifier.connect() as conn:
@@ -301,7 +288,7 @@ def test_grants_hold_after_a_migration(shared: Shared, pg_server: PostgresServer
 
 
 def test_grant_on_sqlite_says_what_stands_for_roles_there(sqlite_url: str) -> None:
-    done = _cli("grant", "viewer", "someone", db=sqlite_url)
+    done = kc(sqlite_url, "grant", "viewer", "someone")
     assert done.returncode == 2 and "file's permissions" in done.stderr
 
 
