@@ -24,6 +24,7 @@ from keyconsole.service.records import IssuedKey
 from keyconsole.store import grants
 from keyconsole.store.migrations import VERSION_TABLE
 from keyconsole.tui.app import make_app
+from keyconsole.tui.screens.key_details import KeyDetailsScreen
 from keyconsole.tui.screens.keys import KeysScreen
 from keyconsole.tui.store_calls import READ_ONLY
 from keyconsole.tui.widgets.key_bar import KeyBar
@@ -301,10 +302,14 @@ async def test_the_console_under_a_viewer_shows_the_keys_and_refuses_changes_pol
             assert "read-only" in str(app.keys_screen.query_one("#store-info").render())
             bar = app.keys_screen.query_one(KeyBar).render_line(0).text
             assert " a Add " not in bar and " d On/off " not in bar and " r Rotate " not in bar
-            for key in ("a", "d", "r", "enter"):
+            for key in ("a", "d", "r", "x"):
                 await pilot.press(key)
                 await settle(pilot)
                 assert isinstance(app.screen, KeysScreen), key
+            await pilot.press("enter")
+            await settle(pilot)
+            assert isinstance(app.screen, KeyDetailsScreen), "enter shows the key, never the form that edits it"
+            await pilot.press("escape")
             told = [str(n.message) for n in app._notifications]
             assert told.count(READ_ONLY) >= 1
     assert shared.owner.keys.get("svc").active

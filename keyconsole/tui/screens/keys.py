@@ -408,7 +408,8 @@ class KeysScreen(Screen[None]):
     @on(KeysTable.Opened)
     def _open(self, event: KeysTable.Opened) -> None:
         if self._read_only:
-            self._explain_read_only()
+            # A role that may only read opens the key's details, never the form that edits it.
+            self.app.push_screen(screens.KeyDetailsScreen(self._opening, event.key))
             return
         # The row as last read: if the key has changed since, saving says so (StaleEdit).
         self.app.push_screen(screens.KeyFormScreen(self._opening, event.key), self.form_done)
