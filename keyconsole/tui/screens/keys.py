@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from dataclasses import replace
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -38,7 +38,12 @@ from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.keys_table import KeysTable
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from keyconsole.service.api import KeyStore
     from keyconsole.service.key_query import KeyQuery
     from keyconsole.service.keys import Switched
     from keyconsole.tui.key_store_opening import KeyStoreOpening
@@ -426,6 +431,30 @@ class KeysScreen(Screen[None]):
             self.load_rows(keep=result.public_id)
             self.notify(Content(f"Saved {printable(result.name)}: {result.status.value}"))
 
+    def _change_after_asking(
+        self,
+        question: Content,
+        yes: str,
+        change: Callable[[KeyStore], T],
+        done: Callable[[T], None],
+        *,
+        doing: str,
+    ) -> None:
+        """Ask ``question``; on yes run ``change`` in a worker, then ``done`` with its result.
+        A change refused by the store is one line, and the rows are read again."""
+
+        def answered(agreed: bool | None) -> None:
+            if agreed:
+                call_store(
+                    self,
+                    lambda: change(self._opening.wait_for_store()),
+                    done,
+                    doing=doing,
+                    failed=self._changed_meanwhile,
+                )
+
+        self.app.push_screen(screens.ConfirmScreen(question, yes=yes), answered)
+
     def action_toggle_active(self) -> None:
         if self._marks:
             self._switch_marked()
@@ -435,26 +464,18 @@ class KeysScreen(Screen[None]):
             return
         verb = "Deactivate" if key.active else "Activate"
         consequence = "It stops working at once, everywhere." if key.active else "It works again at once."
-        question = Content(f"{verb} {printable(key.name)} ({key.public_id})? {consequence}")
 
         def switched(info: KeyInfo) -> None:
             self.load_rows(keep=info.public_id)
             self.notify(Content(f"{printable(info.name)} is now {info.status.value}"))
 
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            call_store(
-                self,
-                lambda: self._opening.wait_for_store().keys.set_active(
-                    key.public_id, not key.active, expected_version=key.version
-                ),
-                switched,
-                doing=f"{verb.lower()[:-1]}ing {key.public_id}",
-                failed=self._changed_meanwhile,
-            )
-
-        self.app.push_screen(screens.ConfirmScreen(question, yes=verb), answered)
+        self._change_after_asking(
+            Content(f"{verb} {printable(key.name)} ({key.public_id})? {consequence}"),
+            verb,
+            lambda store: store.keys.set_active(key.public_id, not key.active, expected_version=key.version),
+            switched,
+            doing=f"{verb.lower()[:-1]}ing {key.public_id}",
+        )
 
     def action_rotate(self) -> None:
         key = self.table.current
@@ -487,7 +508,6 @@ class KeysScreen(Screen[None]):
         active = not any(key.active for key in marked)
         verb = "Activate" if active else "Deactivate"
         consequence = "They work again at once." if active else "They stop working at once, everywhere."
-        question = Content(f"{verb} {len(marked)} marked key(s)? {self._marks.listed()}. {consequence}")
 
         def switched(result: Switched) -> None:
             self._marks.clear()
@@ -495,81 +515,47 @@ class KeysScreen(Screen[None]):
             state = "active" if active else "inactive"
             self.notify(f"{len(result.changed)} key(s) now {state}, {len(result.already)} already so")
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                call_store(
-                    self,
-                    lambda: self._opening.wait_for_store().keys.set_active_many(
-                        [key.public_id for key in marked], active
-                    ),
-                    switched,
-                    doing=f"{verb.lower()[:-1]}ing {len(marked)} keys",
-                    failed=self._changed_meanwhile,
-                )
+        self._change_after_asking(
+            Content(f"{verb} {len(marked)} marked key(s)? {self._marks.listed()}. {consequence}"),
+            verb,
+            lambda store: store.keys.set_active_many([key.public_id for key in marked], active),
+            switched,
+            doing=f"{verb.lower()[:-1]}ing {len(marked)} keys",
+        )
 
-        self.app.push_screen(screens.ConfirmScreen(question, yes=verb), answered)
-
-    def _delete_marked(self) -> None:
-        marked = self._marks.keys
+    def action_delete(self) -> None:
+        """Delete the marked keys, or the one under the cursor: inactive keys only."""
+        marked = self._marks.keys or ([] if self.table.current is None else [self.table.current])
+        if not marked:
+            return
         live = [key for key in marked if key.active]
         if live:
-            self.notify(f"{len(live)} of the marked keys are active: deactivate them first (d).", severity="warning")
+            if self._marks:
+                refusal = f"{len(live)} of the marked keys are active: deactivate them first (d)."
+            else:
+                refusal = f"{printable(live[0].name)} is active: deactivate it first (d), then delete it."
+            self.notify(Content(refusal), severity="warning")
             return
-        question = Content(
-            f"Delete {len(marked)} marked key(s) for good? {self._marks.listed()}. The audit keeps their history."
-        )
+        if self._marks:
+            what = f"{len(marked)} marked key(s) for good? {self._marks.listed()}. The audit keeps their history."
+        else:
+            what = f"{printable(marked[0].name)} ({marked[0].public_id}) for good? The audit keeps its history."
 
         def deleted(gone: list[KeyInfo]) -> None:
             self._marks.clear()
             self.load_rows()
-            self.notify(f"Deleted {len(gone)} key(s)")
+            names = ", ".join(printable(key.name) for key in gone[:3])
+            self.notify(Content(f"Deleted {names}" + (f" and {len(gone) - 3} more" if len(gone) > 3 else "")))
 
-        def answered(yes: bool | None) -> None:
-            if yes:
-                call_store(
-                    self,
-                    lambda: self._opening.wait_for_store().keys.delete_many(
-                        [key.public_id for key in marked], expected_versions={k.public_id: k.version for k in marked}
-                    ),
-                    deleted,
-                    doing=f"deleting {len(marked)} keys",
-                    failed=self._changed_meanwhile,
-                )
-
-        self.app.push_screen(screens.ConfirmScreen(question, yes="Delete"), answered)
-
-    def action_delete(self) -> None:
-        if self._marks:
-            self._delete_marked()
-            return
-        key = self.table.current
-        if key is None:
-            return
-        if key.active:
-            self.notify(
-                Content(f"{printable(key.name)} is active: deactivate it first (d), then delete it."), severity="warning"
-            )
-            return
-        question = Content(f"Delete {printable(key.name)} ({key.public_id}) for good? The audit keeps its history.")
-
-        def deleted(_: object) -> None:
-            self.load_rows()
-            self.notify(Content(f"Deleted {printable(key.name)} ({key.public_id})"))
-
-        def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            call_store(
-                self,
-                lambda: self._opening.wait_for_store().keys.delete_many(
-                    [key.public_id], expected_versions={key.public_id: key.version}
-                ),
-                deleted,
-                doing=f"deleting {key.public_id}",
-                failed=self._changed_meanwhile,
-            )
-
-        self.app.push_screen(screens.ConfirmScreen(question, yes="Delete"), answered)
+        self._change_after_asking(
+            Content(f"Delete {what}"),
+            "Delete",
+            lambda store: store.keys.delete_many(
+                [key.public_id for key in marked], expected_versions={key.public_id: key.version for key in marked}
+            ),
+            deleted,
+            doing=f"deleting {len(marked)} key(s)",
+        )
 
     def action_scopes(self) -> None:
         self.app.push_screen(screens.ScopesScreen(self._opening, read_only=self._read_only), lambda _: self.load_rows())
