@@ -6,7 +6,7 @@ is imported (see service/preview.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Final
 
@@ -60,10 +60,5 @@ class KeyQuery:
     @property
     def is_unfiltered(self) -> bool:
         """Every key, in some order: what a reader without the filters' SQL can answer."""
-        return (
-            self.status == "all"
-            and not self.search
-            and self.expiring_within is None
-            and self.unused_for is None
-            and self.owner is None
-        )
+        # Derived from the defaults, so a filter added to KeyQuery is counted without a word here.
+        return replace(self, search=self.search or None) == KeyQuery(sort=self.sort, descending=self.descending)

@@ -24,9 +24,15 @@ SCOPE_NAMES_SQL = {
     "postgresql": "(SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM key_scopes ks"
     " JOIN scopes s ON s.id = ks.scope_id WHERE ks.key_id = api_keys.id)",
 }
+# What a listing shows of each key (records.KeyColumns), in KeyRow's order: read by this
+# module's SQL and, as ORM columns, by the store's listing (service/keys.py). Then whether
+# it has a previous secret, and its scope names.
+LISTED_COLUMNS = (
+    "public_id", "name", "active", "created_at", "updated_at", "expires_at", "last_used_at",
+    "created_by", "version", "previous_hash_until", "owner", "note",
+)
 _PAGE = (
-    "SELECT public_id, name, active, created_at, updated_at, expires_at, last_used_at,"
-    " created_by, version, previous_hash IS NOT NULL, previous_hash_until, owner, note, {scopes}"
+    f"SELECT {', '.join(LISTED_COLUMNS)}, previous_hash IS NOT NULL, {{scopes}}"
     " FROM api_keys ORDER BY {order} LIMIT {limit} OFFSET {offset}"
 )
 _COUNT = "SELECT count(*) FROM api_keys"
@@ -45,10 +51,10 @@ class KeyRow(NamedTuple):
     last_used_at: datetime | None
     created_by: str
     version: int
-    has_previous_hash: bool
     previous_hash_until: datetime | None
     owner: str | None
     note: str | None
+    has_previous_hash: bool
     scopes: tuple[str, ...]
 
 
@@ -90,7 +96,7 @@ def scope_names(aggregated: str | None, dialect: str) -> tuple[str, ...]:
 
 
 def _key_row(row: Any, dialect: str) -> KeyRow:
-    (public_id, name, active, created, updated, expires, last_used, created_by, version, rotated, grace, owner, note,
+    (public_id, name, active, created, updated, expires, last_used, created_by, version, grace, owner, note, rotated,
      scopes) = row
     return KeyRow(
         public_id,
@@ -102,9 +108,9 @@ def _key_row(row: Any, dialect: str) -> KeyRow:
         maybe_from_column(last_used),
         created_by,
         version,
-        bool(rotated),
         maybe_from_column(grace),
         owner,
         note,
+        bool(rotated),
         scope_names(scopes, dialect),
     )

@@ -26,7 +26,7 @@ from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import middle_cut, printable
 from keyconsole.service.expiry_warning import DEFAULT_DAYS
-from keyconsole.service.key_query import SORTS
+from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.service.key_views import VIEWS
 from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from keyconsole.service.api import KeyStore
-    from keyconsole.service.key_query import KeyQuery
     from keyconsole.service.keys import Switched
     from keyconsole.tui.key_store_opening import KeyStoreOpening
     from keyconsole.tui.screens.key_form import FormResult
@@ -242,7 +241,8 @@ class KeysScreen(Screen[None]):
                 self.post_message(self.RowsRead(window, marker))
             # After the rows, and only when the store changed: not on every filter keystroke.
             if self._expiry_warning and marker != self._expiring_marker and not worker.is_cancelled:
-                self.post_message(self.ExpiringCounted(store.keys.count_expiring(self._expiry_warning), marker))
+                expiring = KeyQuery(status="active", expiring_within=self._expiry_warning)
+                self.post_message(self.ExpiringCounted(store.keys.count(expiring), marker))
         except KeyconsoleError as error:
             self.post_message(self.ReadFailed(error))
 
