@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
@@ -333,10 +333,14 @@ class KeyService:
     def set_active(self, ref: str, active: bool, *, expected_version: int | None = None) -> KeyInfo:
         return self.edit(ref, active=active, expected_version=expected_version)
 
-    def set_active_many(self, refs: Sequence[str], active: bool, *, dry_run: bool = False) -> Switched:
+    def set_active_many(
+        self, refs: Sequence[str], active: bool, *, dry_run: bool = False,
+        because: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Switched:
         """Switch several keys on or off in one transaction: all of them, or on any error
-        (an unknown key, a clash) none. One audit event per key that changed; ``dry_run``
-        says what would change and writes nothing."""
+        (an unknown key, a clash) none. One audit event per key that changed, with
+        ``because[public id]`` among its details; ``dry_run`` says what would change and
+        writes nothing."""
         if not refs:
             raise InvalidInput("name at least one key")
         with self._database.write() as session:
@@ -344,7 +348,7 @@ class KeyService:
             for ref in refs:
                 key = self._find(session, ref, for_update=True)
                 keys.setdefault(key.id, key)
-            return self._switch(session, list(keys.values()), active, dry_run=dry_run)
+            return self._switch(session, list(keys.values()), active, dry_run=dry_run, because=because)
 
     def deactivate_unused(self, unused_for: timedelta, *, dry_run: bool = False) -> Switched:
         """Switch off every active key not used for ``unused_for`` (never used: since its
@@ -356,7 +360,10 @@ class KeyService:
             keys = list(session.scalars(statement.order_by(ApiKey.id).with_for_update()))
             return self._switch(session, keys, False, dry_run=dry_run)
 
-    def _switch(self, session: Session, keys: list[ApiKey], active: bool, *, dry_run: bool) -> Switched:
+    def _switch(
+        self, session: Session, keys: list[ApiKey], active: bool, *, dry_run: bool,
+        because: Mapping[str, Mapping[str, Any]] | None = None,
+    ) -> Switched:
         now = self._now()
         changing = [key for key in keys if key.active != active]
         already = [_info_of(key, now) for key in keys if key.active == active]
@@ -367,7 +374,7 @@ class KeyService:
             session.flush()
             audit_log.record(
                 session, at=now, actor=self._actor, action="key.activate" if active else "key.deactivate",
-                key=key, details={"active": [not active, active]},
+                key=key, details={"active": [not active, active], **(because or {}).get(key.public_id, {})},
             )
         return Switched([_info_of(key, now) for key in changing], already)
 

@@ -1,0 +1,49 @@
+"""What a scan reports: where a key was found, and what the store says of it."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from keyconsole import tokens
+from keyconsole.service.display import printable
+
+# What the store says of a found key (DESIGN.md "Scan findings").
+LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED = "live", "inactive", "expired", "rotated", "unknown", "unchecked"
+STATUSES = (LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED)
+# Shown in place of the secret, whatever it is: its length and characters tell nothing.
+SECRET_MASK = "*" * 8
+
+
+@dataclass
+class Finding:
+    """One key found at one place. ``path`` is None for a git blob no commit holds."""
+
+    path: str | None
+    line: int
+    column: int
+    key: tokens.ParsedKey
+    commit: str | None = None
+    blob: str | None = None
+    status: str = UNCHECKED
+
+    @property
+    def key_id(self) -> str:
+        return self.key.public_id
+
+    @property
+    def masked(self) -> str:
+        return f"{self.key.public_id}_{SECRET_MASK}"
+
+    @property
+    def shown_path(self) -> str:
+        """The path as text any terminal or JSON reader takes: bytes that are not UTF-8 as
+        ``\\xNN``, control characters as ``\\uXXXX``."""
+        if self.path is None:
+            return f"(unreachable git blob {self.blob})"
+        return printable(os.fsencode(self.path).decode("utf-8", "backslashreplace"))
+
+    @property
+    def place(self) -> str:
+        """path:line (what an audit event records of where a key leaked)."""
+        return f"{self.shown_path}:{self.line}" + (f" (commit {self.commit})" if self.commit else "")

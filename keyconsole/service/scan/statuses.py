@@ -1,0 +1,79 @@
+"""What the store says of a found key: live, inactive, expired, rotated or unknown.
+
+Unlike verification, judging a found key writes no "last used" (finding a leaked key is not
+a use of it) and skips the flood bound (the scan, not a client, chose these secrets).
+Each distinct key is judged once, however often it was found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from keyconsole import tokens
+from keyconsole.errors import StoreUnavailable
+from keyconsole.hashing import secret_matches
+from keyconsole.service.clock import Clock, utc_now
+from keyconsole.service.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNCHECKED, UNKNOWN, Finding
+from keyconsole.store.direct import find_driver, unusable_because
+from keyconsole.store.key_lookup import KeyLookup, KeyState
+
+
+class StatusCheck:
+    def __init__(self, lookup: KeyLookup, clock: Clock = utc_now) -> None:
+        self._lookup = lookup
+        self._now = clock
+
+    def judge(self, findings: Iterable[Finding]) -> None:
+        """Set each finding's status (raises StoreUnavailable when the store cannot be read)."""
+        judged: dict[tokens.ParsedKey, str] = {}
+        for finding in findings:
+            status = judged.get(finding.key)
+            if status is None:
+                status = judged[finding.key] = self.status(finding.key)
+            finding.status = status
+
+    def status(self, key: tokens.ParsedKey) -> str:
+        state = self._lookup.find(key.public_id)
+        if state is None:
+            return UNKNOWN
+        if secret_matches(state.secret_hash, key.secret):
+            return self._current_status(state)
+        if state.previous_hash is not None and secret_matches(state.previous_hash, key.secret):
+            until = state.previous_hash_until
+            if until is not None and until > self._now():
+                return self._current_status(state)
+        # The key exists but no longer takes this secret: one from before a rotation (only
+        # the last one's hash is kept, and none after a rotation without grace). A key
+        # that only looks like one of ours would need its public id, chosen on purpose.
+        return ROTATED
+
+    def _current_status(self, state: KeyState) -> str:
+        if not state.active:
+            return INACTIVE
+        if state.expires_at is not None and state.expires_at <= self._now():
+            return EXPIRED
+        return LIVE
+
+
+def judge_in_store(db: str | None, findings: list[Finding]) -> str | None:
+    """Set the findings' statuses from the store ``db``; when it cannot be read, leave them
+    unchecked and return why in one line. Never creates or migrates a store."""
+    driver = find_driver(db)
+    if driver is None:
+        return f"cannot read the store {db!r} directly: give a SQLite file or a PostgreSQL URL"
+    try:
+        unusable = unusable_because(driver)
+    except driver.driver_error as error:
+        return f"cannot use the store {driver.display_name}: {error}".splitlines()[0]
+    if unusable is not None:
+        return unusable
+    lookup = driver.lookup()
+    try:
+        StatusCheck(lookup).judge(findings)
+    except StoreUnavailable as error:
+        for finding in findings:
+            finding.status = UNCHECKED
+        return str(error)
+    finally:
+        lookup.close()
+    return None
