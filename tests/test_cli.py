@@ -16,7 +16,9 @@ import pytest
 from keyconsole import KeyStore
 
 
-def kc(db: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def kc(
+    db: str, *args: str, stdin: str | None = None, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "keyconsole", *args, "--db", db],
         input=stdin,
@@ -24,6 +26,7 @@ def kc(db: str, *args: str, stdin: str | None = None, env: dict[str, str] | None
         text=True,
         timeout=60,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections import defaultdict
@@ -61,6 +62,9 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
     if deactivate and offline:
         raise InvalidInput("--deactivate needs the store: drop --offline")
     targets = list(paths) or ["."]
+    missing = [path for path in targets if path != STDIN and not os.path.lexists(path)]
+    if missing:
+        raise InvalidInput(f"no such file or directory: {safe(missing[0])}")
     if with_git and STDIN in targets:
         raise InvalidInput("--git needs a folder in a git repository, not stdin")
     repositories = list(dict.fromkeys(repository_of(path) for path in targets)) if with_git else []

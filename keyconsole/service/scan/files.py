@@ -55,6 +55,9 @@ class FileScan:
     def _top(self, path: str) -> Iterator[Finding]:
         try:
             info = os.stat(path)
+        except FileNotFoundError:
+            self.skipped.append(Skipped(path, "no such file or directory"))
+            return
         except OSError as error:
             self._skip(path, error)
             return
@@ -67,36 +70,40 @@ class FileScan:
 
     def _folder(self, top: str, info: os.stat_result) -> Iterator[Finding]:
         self._seen.add((info.st_dev, info.st_ino))
-        pending = [(top, info.st_dev)]
+        # Depth first in name order, as `ls -R` reads: a stack of the folders being listed.
+        pending = [(top, info.st_dev, iter(self._entries(top)))]
         while pending:
-            folder, device = pending.pop()
-            try:
-                with os.scandir(folder) as listing:
-                    entries = sorted(listing, key=_name)
-            except OSError as error:
-                self._skip(folder, error)
+            folder, device, entries = pending[-1]
+            entry = next(entries, None)
+            if entry is None:
+                pending.pop()
                 continue
-            folders = []
-            for entry in entries:
-                path = entry.path[2:] if folder == "." else entry.path
-                # The entry's type comes with the listing; only links and folders cost a stat.
-                if entry.is_file(follow_symlinks=False):
-                    yield from self._file(path, (device, entry.inode()))
-                    continue
-                try:
-                    info = entry.stat()
-                except OSError as error:
-                    self._skip(path, error, broken_link=entry.is_symlink())
-                    continue
-                if stat.S_ISDIR(info.st_mode):
-                    if (info.st_dev, info.st_ino) not in self._seen:
-                        self._seen.add((info.st_dev, info.st_ino))
-                        folders.append((path, info.st_dev))
-                elif stat.S_ISREG(info.st_mode):
-                    yield from self._file(path, (info.st_dev, info.st_ino))
-                else:
-                    self._not_regular(path, info.st_mode)
-            pending.extend(reversed(folders))
+            path = entry.path[2:] if folder == "." else entry.path
+            # The entry's type comes with the listing; only links and folders cost a stat.
+            if entry.is_file(follow_symlinks=False):
+                yield from self._file(path, (device, entry.inode()))
+                continue
+            try:
+                info = entry.stat()
+            except OSError as error:
+                self._skip(path, error, broken_link=entry.is_symlink())
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                if (info.st_dev, info.st_ino) not in self._seen:
+                    self._seen.add((info.st_dev, info.st_ino))
+                    pending.append((path, info.st_dev, iter(self._entries(path))))
+            elif stat.S_ISREG(info.st_mode):
+                yield from self._file(path, (info.st_dev, info.st_ino))
+            else:
+                self._not_regular(path, info.st_mode)
+
+    def _entries(self, folder: str) -> list[os.DirEntry[str]]:
+        try:
+            with os.scandir(folder) as listing:
+                return sorted(listing, key=_name)
+        except OSError as error:
+            self._skip(folder, error)
+            return []
 
     def _not_regular(self, path: str, mode: int) -> None:
         self.skipped.append(Skipped(path, f"not a regular file ({_kind(mode)}): not read"))
