@@ -10,6 +10,7 @@ from textual.widgets import Input, Label
 
 from keyconsole import KeyStore
 from keyconsole.service.key_query import KeyQuery
+from keyconsole.service.scan.findings import LEAKED_AT
 from keyconsole.tui.app import make_app
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.help import HelpScreen
@@ -487,6 +488,28 @@ async def test_i_shows_everything_about_the_key_and_its_last_changes(ks: KeyStor
         assert events.index("key.rotate") < events.index("key.create")
         await pilot.press("escape")
         assert not isinstance(app.screen, ModalScreen)
+
+
+async def test_a_key_a_scan_switched_off_says_where_it_leaked(ks: KeyStore) -> None:
+    ks.keys.create("leaky", ["users:read"])
+    ks.keys.set_active_many(["leaky"], False, because={
+        ks.keys.get("leaky").public_id: {LEAKED_AT: ["deploy/[b]env[/b].sh:2 (commit 0123abcd)"]},
+    })
+    app = make_app(ks)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        shown = str(app.screen.query_one("#facts").render())
+        assert "INACTIVE (found leaked at deploy/[b]env[/b].sh:2 (commit 0123abcd))" in shown
+        assert '"leaked_at": ["deploy/[b]env[/b].sh:2' in str(app.screen.query_one("#events").render())
+    ks.keys.set_active("leaky", True)
+    ks.keys.set_active("leaky", False)
+    async with make_app(ks).run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        assert "found leaked" not in str(pilot.app.screen.query_one("#facts").render()), "switched off again by hand"
 
 
 async def test_space_marks_keys_and_d_and_x_act_on_all_of_them_after_one_question(ks: KeyStore) -> None:

@@ -14,7 +14,7 @@ from keyconsole.cli.context import common_options, settings
 from keyconsole.cli.output import note, safe
 from keyconsole.errors import InvalidInput
 from keyconsole.service.scan.files import STDIN, FileScan
-from keyconsole.service.scan.findings import LIVE, Finding
+from keyconsole.service.scan.findings import LEAKED_AT, LIVE, Finding
 from keyconsole.service.scan.git_history import BlobScan, place_blobs, repository_of
 from keyconsole.service.scan.statuses import judge_in_store
 
@@ -110,7 +110,7 @@ def _deactivate_live(findings: list[Finding], yes: bool) -> None:
         if not click.confirm(f"Deactivate {len(places)} live key(s) now?", default=True, err=True):
             note("nothing was deactivated")
             return
-    because = {key_id: {"leaked_at": sorted(set(where))} for key_id, where in places.items()}
+    because = {key_id: {LEAKED_AT: sorted(set(where))} for key_id, where in places.items()}
     switched = settings().open().keys.set_active_many(list(places), False, because=because)
     for info in switched.changed:
         note(f"{safe(info.name)!r} ({info.public_id}): now inactive (found leaked)")

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from keyconsole import tokens
 from keyconsole.service.display import printable
+from keyconsole.service.records import AuditEntry
 
 # What the store says of a found key (DESIGN.md "Scan findings").
 LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED = "live", "inactive", "expired", "rotated", "unknown", "unchecked"
 STATUSES = (LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED)
+# The audit detail that says where a key deactivated by `scan --deactivate` was found.
+LEAKED_AT = "leaked_at"
 # Shown in place of the secret, whatever it is: its length and characters tell nothing.
 SECRET_MASK = "*" * 8
 
@@ -47,3 +51,15 @@ class Finding:
     def place(self) -> str:
         """path:line (what an audit event records of where a key leaked)."""
         return f"{self.shown_path}:{self.line}" + (f" (commit {self.commit})" if self.commit else "")
+
+
+def why_switched_off(events: Sequence[AuditEntry]) -> str | None:
+    """"found leaked at …" when the key's latest switch (``events`` newest first) was a
+    scan's deactivation, else None."""
+    for event in events:
+        if event.action == "key.activate":
+            return None
+        if event.action == "key.deactivate":
+            places = event.details.get(LEAKED_AT)
+            return f"found leaked at {', '.join(places)}" if places else None
+    return None

@@ -15,7 +15,8 @@ from textual.widgets import Label, Static
 from keyconsole.service.clock import utc_now
 from keyconsole.service.display import audit_actor, printable, when
 from keyconsole.service.expiry_warning import expiry_words
-from keyconsole.service.records import AuditEntry, KeyInfo
+from keyconsole.service.records import AuditEntry, KeyInfo, Status
+from keyconsole.service.scan.findings import why_switched_off
 from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 EVENTS = 8
 
 
-def _facts(key: KeyInfo) -> str:
+def _facts(key: KeyInfo, why_off: str | None = None) -> str:
     now = utc_now()
     expires = "never"
     if key.expires_at is not None:
@@ -35,7 +36,7 @@ def _facts(key: KeyInfo) -> str:
     rows = [
         ("Name", printable(key.name)),
         ("Key id", key.public_id),
-        ("Status", key.status.value),
+        ("Status", key.status.value + (f" ({printable(why_off)})" if why_off and key.status is Status.INACTIVE else "")),
         ("Scopes", ", ".join(key.scopes)),
         ("Owner", printable(key.owner or "-")),
         ("Note", printable(key.note or "-")),
@@ -85,7 +86,7 @@ class KeyDetailsScreen(ModalScreen[None]):
 
     def _show(self, found: tuple[KeyInfo, list[AuditEntry]]) -> None:
         key, events = found
-        self.query_one("#facts", Static).update(Content(_facts(key)))
+        self.query_one("#facts", Static).update(Content(_facts(key, why_switched_off(events))))
         lines = [_event_line(event) for event in events] or ["no audit events"]
         self.query_one("#events", Static).update(Content("\n".join(lines)))
 
