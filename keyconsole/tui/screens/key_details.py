@@ -33,10 +33,13 @@ def _facts(key: KeyInfo, why_off: str | None = None) -> str:
         expires = when(key.expires_at)
         if key.expires_at > now:
             expires += f" ({expiry_words(key.expires_at, now)})"
+    status = key.status.value
+    if why_off and key.status is Status.INACTIVE:
+        status += f" ({printable(why_off)})"
     rows = [
         ("Name", printable(key.name)),
         ("Key id", key.public_id),
-        ("Status", key.status.value + (f" ({printable(why_off)})" if why_off and key.status is Status.INACTIVE else "")),
+        ("Status", status),
         ("Scopes", ", ".join(key.scopes)),
         ("Owner", printable(key.owner or "-")),
         ("Note", printable(key.note or "-")),
