@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-serve bench-guards bench-console clean
+.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-serve bench-guards bench-console bench-scan clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ bench-guards: $(STAMP)
 
 bench-console: $(STAMP)
 	$(BIN)/python benchmarks/console.py
+
+bench-scan: $(STAMP)
+	$(BIN)/python benchmarks/scan.py
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache

@@ -1,162 +1,123 @@
-"""Scanning files and folders (and stdin) for keys.
+"""Scanning paths (files, folders, stdin) for keys, on every core when there is much to read.
 
-Folders are walked recursively in name order, following symbolic links: each directory and
-each file is read once however many links lead to it, so a link loop ends the walk instead
-of repeating it. Only regular files are opened, and with O_NONBLOCK, so a FIFO or a device
-(even one swapped in between the look and the open) never blocks the scan. Nothing is
-skipped silently: every path that could not be read is kept in ``skipped`` with the reason.
+One process walks (walk.py) and hands the files on in batches; worker processes read them
+(file_reader.py), so reading and searching run on every core while the walk goes on, as
+ripgrep's threads do. Results come back in walk order. A small scan (a pre-commit hook's
+few staged files) never pays for starting the workers.
 """
 
 from __future__ import annotations
 
-import errno
-import functools
+import itertools
+import multiprocessing
 import os
-import stat
-from collections.abc import Callable, Iterator
+import sys
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from multiprocessing.pool import AsyncResult, Pool
+from typing import NamedTuple
 
-from keyconsole.service.scan.finder import find_keys
+from keyconsole.service.scan.file_reader import FileRead, read_file, read_stream
 from keyconsole.service.scan.findings import Finding
+from keyconsole.service.scan.walk import FileWalk, Skipped
 
 STDIN = "-"
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)
-_REASONS = {
-    errno.ENOENT: "vanished during the scan",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.ELOOP: "symbolic link loop",
-}
+# Read in this process before the workers start: most scans end within these.
+FILES_BEFORE_WORKERS = 500
+BATCH_FILES = 256
+BATCHES_AHEAD = 8
 
 
-@dataclass(frozen=True)
-class Skipped:
-    path: str
-    reason: str
+class BatchRead(NamedTuple):
+    """What workers send back: counts, and only the files with findings or a problem
+    (pickling a result for every clean file cost more than reading it)."""
+
+    files: int
+    bytes_read: int
+    notable: list[FileRead]
+
+
+def read_batch(paths: list[str]) -> BatchRead:
+    reads = [read_file(path) for path in paths]
+    notable = [read for read in reads if read.findings or read.problem is not None]
+    return BatchRead(len(reads), sum(read.bytes_read for read in reads), notable)
 
 
 @dataclass
 class FileScan:
-    """Scans paths; ``progress(files, bytes)`` is called after each file read."""
+    """Scans paths; ``progress(files, bytes)`` is called as files are read."""
 
     progress: Callable[[int, int], None] | None = None
+    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
     files: int = 0
     bytes_read: int = 0
-    skipped: list[Skipped] = field(default_factory=list)
-    _seen: set[tuple[int, int]] = field(default_factory=set)
+    _walk: FileWalk = field(default_factory=FileWalk)
+
+    @property
+    def skipped(self) -> list[Skipped]:
+        return self._walk.skipped
 
     def scan(self, paths: list[str]) -> Iterator[Finding]:
         for path in paths:
             if path == STDIN:
-                yield from self._read(STDIN, lambda size: os.read(0, size))
+                yield from self._take(read_stream(STDIN, lambda size: os.read(0, size)))
             else:
-                yield from self._top(path)
+                yield from self._scan_files(self._walk.files(path))
 
-    def _top(self, path: str) -> Iterator[Finding]:
-        try:
-            info = os.stat(path)
-        except FileNotFoundError:
-            self.skipped.append(Skipped(path, "no such file or directory"))
+    def _scan_files(self, files: Iterator[str]) -> Iterator[Finding]:
+        for path in itertools.islice(files, FILES_BEFORE_WORKERS):
+            yield from self._take(read_file(path))
+        batches = _batches(files, BATCH_FILES)
+        first = next(batches, None)
+        if first is None:
             return
-        except OSError as error:
-            self._skip(path, error)
+        batches = itertools.chain([first], batches)
+        if self.workers < 2:
+            reads: Iterable[BatchRead] = map(read_batch, batches)
+            yield from self._take_batches(reads)
             return
-        if stat.S_ISDIR(info.st_mode):
-            yield from self._folder(path, info)
-        elif stat.S_ISREG(info.st_mode):
-            yield from self._file(path, (info.st_dev, info.st_ino))
-        else:
-            self._not_regular(path, info.st_mode)
+        # fork: a worker starts at once, with nothing to import; the scan holds no threads
+        # or connections yet. Other systems start them afresh.
+        context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+        with context.Pool(self.workers) as pool:
+            yield from self._take_batches(_in_order(pool, batches, ahead=BATCHES_AHEAD * self.workers))
 
-    def _folder(self, top: str, info: os.stat_result) -> Iterator[Finding]:
-        self._seen.add((info.st_dev, info.st_ino))
-        # Depth first in name order, as `ls -R` reads: a stack of the folders being listed.
-        pending = [(top, info.st_dev, iter(self._entries(top)))]
-        while pending:
-            folder, device, entries = pending[-1]
-            entry = next(entries, None)
-            if entry is None:
-                pending.pop()
-                continue
-            path = entry.path[2:] if folder == "." else entry.path
-            # The entry's type comes with the listing; only links and folders cost a stat.
-            if entry.is_file(follow_symlinks=False):
-                yield from self._file(path, (device, entry.inode()))
-                continue
-            try:
-                info = entry.stat()
-            except OSError as error:
-                self._skip(path, error, broken_link=entry.is_symlink())
-                continue
-            if stat.S_ISDIR(info.st_mode):
-                if (info.st_dev, info.st_ino) not in self._seen:
-                    self._seen.add((info.st_dev, info.st_ino))
-                    pending.append((path, info.st_dev, iter(self._entries(path))))
-            elif stat.S_ISREG(info.st_mode):
-                yield from self._file(path, (info.st_dev, info.st_ino))
-            else:
-                self._not_regular(path, info.st_mode)
+    def _take_batches(self, batches: Iterable[BatchRead]) -> Iterator[Finding]:
+        for batch in batches:
+            for read in batch.notable:
+                if read.problem is not None:
+                    self._walk.skipped.append(Skipped(read.path, read.problem))
+                yield from read.findings
+            self.files += batch.files
+            self.bytes_read += batch.bytes_read
+            if self.progress is not None:
+                self.progress(self.files, self.bytes_read)
 
-    def _entries(self, folder: str) -> list[os.DirEntry[str]]:
-        try:
-            with os.scandir(folder) as listing:
-                return sorted(listing, key=_name)
-        except OSError as error:
-            self._skip(folder, error)
-            return []
-
-    def _not_regular(self, path: str, mode: int) -> None:
-        self.skipped.append(Skipped(path, f"not a regular file ({_kind(mode)}): not read"))
-
-    def _file(self, path: str, identity: tuple[int, int]) -> Iterator[Finding]:
-        if identity in self._seen:
-            return
-        self._seen.add(identity)
-        try:
-            descriptor = os.open(path, _OPEN_FLAGS)
-        except OSError as error:
-            self._skip(path, error)
-            return
-        try:
-            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-                self.skipped.append(Skipped(path, "replaced by a special file during the scan: not read"))
-                return
-            yield from self._read(path, functools.partial(os.read, descriptor))
-        finally:
-            os.close(descriptor)
-
-    def _read(self, path: str, read: Callable[[int], bytes]) -> Iterator[Finding]:
-        def counted(size: int) -> bytes:
-            data = read(size)
-            self.bytes_read += len(data)
-            return data
-
-        try:
-            for found in find_keys(counted):
-                yield Finding(path, found.line, found.column, found.key)
-        except OSError as error:
-            self._skip(path, error)
+    def _take(self, read: FileRead) -> list[Finding]:
+        if read.problem is not None:
+            self._walk.skipped.append(Skipped(read.path, read.problem))
         self.files += 1
+        self.bytes_read += read.bytes_read
         if self.progress is not None:
             self.progress(self.files, self.bytes_read)
-
-    def _skip(self, path: str, error: OSError, *, broken_link: bool = False) -> None:
-        if broken_link and error.errno == errno.ENOENT:
-            reason = "broken symbolic link"
-        else:
-            reason = _REASONS.get(error.errno or 0) or error.strerror or str(error)
-        self.skipped.append(Skipped(path, reason))
+        return read.findings
 
 
-def _name(entry: os.DirEntry[str]) -> str:
-    return entry.name
+def _in_order(pool: Pool, batches: Iterable[list[str]], ahead: int) -> Iterator[BatchRead]:
+    """The workers' reads of ``batches``, in order, with at most ``ahead`` batches out at once.
+    This thread walks and hands out; Pool.imap's feeder thread doing the walk measured
+    slower (the walk and the workers' results contend for the interpreter)."""
+    pending: deque[AsyncResult[BatchRead]] = deque()
+    for batch in batches:
+        pending.append(pool.apply_async(read_batch, (batch,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
 
 
-def _kind(mode: int) -> str:
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "special"
+def _batches(items: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
