@@ -92,13 +92,13 @@ def scan(*paths: Path | str) -> tuple[list[tuple[str, int, str]], FileScan]:
     return found, files
 
 
-def test_folders_are_walked_in_name_order_and_links_are_followed_once(tmp_path: Path) -> None:
+def test_folders_are_walked_in_name_order_following_links_and_a_loop_ends(tmp_path: Path) -> None:
     keys = [new_key() for _ in range(3)]
     (tmp_path / "b").mkdir()
     (tmp_path / "a.txt").write_text(f"{keys[0]}\n")
     (tmp_path / "b" / "deep.txt").write_text(f"\n\n{keys[1]}\n")
     (tmp_path / "c.bin").write_bytes(b"\0\1" + keys[2].encode())
-    (tmp_path / "b" / "loop").symlink_to(tmp_path)  # a loop back to the top
+    (tmp_path / "b" / "loop").symlink_to(tmp_path)  # a loop back to the top: walked once
     (tmp_path / "self").symlink_to(tmp_path / "self")  # a link to itself
     (tmp_path / "same.txt").symlink_to(tmp_path / "a.txt")
     found, files = scan(tmp_path)
@@ -106,6 +106,7 @@ def test_folders_are_walked_in_name_order_and_links_are_followed_once(tmp_path: 
         (str(tmp_path / "a.txt"), 1, keys[0][:15]),
         (str(tmp_path / "b" / "deep.txt"), 3, keys[1][:15]),
         (str(tmp_path / "c.bin"), 1, keys[2][:15]),
+        (str(tmp_path / "same.txt"), 1, keys[0][:15]),  # a link to a file: the key is there too
     ]
     assert [(s.path, s.reason) for s in files.skipped] == [(str(tmp_path / "self"), "symbolic link loop")]
 

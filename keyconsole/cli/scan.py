@@ -15,8 +15,6 @@ from keyconsole.cli.output import note, safe
 from keyconsole.errors import InvalidInput
 from keyconsole.service.scan.files import STDIN, FileScan
 from keyconsole.service.scan.findings import LEAKED_AT, LIVE, Finding
-from keyconsole.service.scan.git_history import BlobScan, place_blobs, repository_of
-from keyconsole.service.scan.statuses import judge_in_store
 
 PRINTERS = {"text": scan_report.print_text, "json": scan_report.print_json, "sarif": scan_report.print_sarif}
 
@@ -67,20 +65,21 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
         raise InvalidInput(f"no such file or directory: {safe(missing[0])}")
     if with_git and STDIN in targets:
         raise InvalidInput("--git needs a folder in a git repository, not stdin")
-    repositories = list(dict.fromkeys(repository_of(path) for path in targets)) if with_git else []
+    repositories = _repositories(targets) if with_git else []
     progress = Progress()
     files = FileScan(progress=lambda count, size: progress("files", count, size))
     findings = list(files.scan(targets))
     blobs = 0
     for repository in repositories:
-        history = BlobScan(repository, progress=lambda count, size: progress("git blobs", count, size))
-        found = list(history.scan())
-        place_blobs(repository, found)
+        found, read = _history(repository, progress)
         findings.extend(found)
-        blobs += history.blobs
+        blobs += read
     progress.clear()
     unchecked_because = None
     if findings and not offline:
+        # Only now: a scan that finds nothing (or runs offline) never loads the store's drivers.
+        from keyconsole.service.scan.statuses import judge_in_store
+
         unchecked_because = judge_in_store(settings().db, findings)
     PRINTERS[output_format or ("json" if settings().as_json else "text")](findings)
     for skipped in files.skipped:
@@ -93,6 +92,24 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
         _deactivate_live(findings, yes)
     if findings:
         click.get_current_context().exit(1)
+
+
+def _repositories(targets: list[str]) -> list[str]:
+    # Imported here: git is needed only with --git.
+    from keyconsole.service.scan.git_history import repository_of
+
+    return list(dict.fromkeys(repository_of(path) for path in targets))
+
+
+def _history(repository: str, progress: Progress) -> tuple[list[Finding], int]:
+    """The findings in every blob of ``repository``, placed in their commits; and how many
+    blobs were read."""
+    from keyconsole.service.scan.git_history import BlobScan, place_blobs
+
+    history = BlobScan(repository, progress=lambda count, size: progress("git blobs", count, size))
+    found = list(history.scan())
+    place_blobs(repository, found)
+    return found, history.blobs
 
 
 def _deactivate_live(findings: list[Finding], yes: bool) -> None:

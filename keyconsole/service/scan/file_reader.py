@@ -33,18 +33,16 @@ def read_file(path: str) -> FileRead:
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return FileRead(path, [], 0, "replaced by a special file during the scan: not read")
-        # Most files fit one read of their own size: no buffer bigger than the file, and
-        # no second pass. A file that grew since its size was read streams on from there.
-        wanted = min(info.st_size + 1, CHUNK_BYTES)
+        # Most files fit one read of their own size: no buffer bigger than the file, and no
+        # second pass. A read of exactly the size found is the whole file (as of the fstat);
+        # anything else (a file that grew, a file system that reads short) streams on.
+        size = info.st_size
         try:
-            first = os.read(descriptor, wanted)
-            if len(first) < wanted:
-                more = os.read(descriptor, 1)
-                if not more:
-                    return FileRead(path, _at(path, find_keys_in(first)), len(first))
-                first += more
+            first = os.read(descriptor, min(size + 1, CHUNK_BYTES))
         except OSError as error:
             return FileRead(path, [], 0, reason_for(error))
+        if len(first) == size:
+            return FileRead(path, _at(path, find_keys_in(first)), size)
         return read_stream(path, functools.partial(os.read, descriptor), first)
     finally:
         os.close(descriptor)

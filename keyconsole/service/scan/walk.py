@@ -1,8 +1,8 @@
 """Which files a scan reads: paths given, and folders walked recursively.
 
-Folders are walked depth first in name order, following symbolic links: each folder and
-each file is read once however many links lead to it, so a link loop ends the walk instead
-of repeating it. Only regular files are handed on; FIFOs, devices and sockets are never
+Folders are walked depth first in name order, following symbolic links: each folder is
+walked once however many links lead to it, so a link loop ends the walk instead of repeating
+it (a file reached by two paths is reported at both). Only regular files are handed on; FIFOs, devices and sockets are never
 opened (reading one could block or never end). Nothing is skipped silently: every path not
 read is kept in ``skipped`` with the reason.
 """
@@ -50,15 +50,15 @@ class FileWalk:
             return
         if stat.S_ISDIR(info.st_mode):
             yield from self._folder(path, info)
-        elif self._regular(path, info.st_mode) and self._first_sight(info.st_dev, info.st_ino):
+        elif self._regular(path, info.st_mode):
             yield path
 
     def _folder(self, top: str, info: os.stat_result) -> Iterator[str]:
         self._first_sight(info.st_dev, info.st_ino)
         # A stack of the folders being listed, as `ls -R` reads them.
-        pending = [(top, info.st_dev, iter(self._entries(top)))]
+        pending = [(top, iter(self._entries(top)))]
         while pending:
-            folder, device, entries = pending[-1]
+            folder, entries = pending[-1]
             entry = next(entries, None)
             if entry is None:
                 pending.pop()
@@ -66,8 +66,7 @@ class FileWalk:
             path = entry.path[2:] if folder == "." else entry.path
             # The entry's type comes with the listing; only links and folders cost a stat.
             if entry.is_file(follow_symlinks=False):
-                if self._first_sight(device, entry.inode()):
-                    yield path
+                yield path
                 continue
             try:
                 info = entry.stat()
@@ -77,8 +76,8 @@ class FileWalk:
                 continue
             if stat.S_ISDIR(info.st_mode):
                 if self._first_sight(info.st_dev, info.st_ino):
-                    pending.append((path, info.st_dev, iter(self._entries(path))))
-            elif self._regular(path, info.st_mode) and self._first_sight(info.st_dev, info.st_ino):
+                    pending.append((path, iter(self._entries(path))))
+            elif self._regular(path, info.st_mode):
                 yield path
 
     def _entries(self, folder: str) -> list[os.DirEntry[str]]:
