@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from keyconsole import tokens
 from keyconsole.service.scan.files import FileScan
-from keyconsole.service.scan.finder import find_keys
+from keyconsole.service.scan.finder import CHUNK_BYTES, find_keys
 
 
 def new_key() -> str:
@@ -182,3 +182,30 @@ def test_permission_denied_is_listed_and_the_rest_is_scanned() -> None:
 def test_a_missing_path_is_listed(tmp_path: Path, missing: str) -> None:
     found, files = scan(tmp_path / missing)
     assert found == [] and [s.reason for s in files.skipped] == ["no such file or directory"]
+
+
+def test_many_files_go_to_worker_processes_and_come_back_in_walk_order(tmp_path: Path) -> None:
+    planted = {}
+    for number in range(1500):
+        folder = tmp_path / f"d{number // 100:02d}"
+        folder.mkdir(exist_ok=True)
+        text = f"line\n{new_key()}\n" if number % 250 == 7 else "nothing here\n"
+        (folder / f"f{number:04d}.txt").write_text(text)
+        if number % 250 == 7:
+            planted[str(folder / f"f{number:04d}.txt")] = text.split("\n")[1][:15]
+    os.mkfifo(tmp_path / "d14" / "pipe")
+    files = FileScan(workers=2)
+    found = [(str(f.path), f.line, f.key.public_id) for f in files.scan([str(tmp_path)])]
+    assert found == [(path, 2, public_id) for path, public_id in planted.items()]
+    assert files.files == 1500
+    assert [Path(s.path).name for s in files.skipped] == ["pipe"]
+
+
+def test_a_file_bigger_than_a_read_is_streamed_and_a_key_on_the_boundary_found(tmp_path: Path) -> None:
+    key = new_key()
+    head = b"a\n" * ((CHUNK_BYTES - 20) // 2)
+    (tmp_path / "big.log").write_bytes(head + key.encode() + b"\n" + b"z" * CHUNK_BYTES + b" " + key.encode())
+    found, files = scan(tmp_path / "big.log")
+    lines = (CHUNK_BYTES - 20) // 2
+    assert found == [(str(tmp_path / "big.log"), lines + 1, key[:15]), (str(tmp_path / "big.log"), lines + 2, key[:15])]
+    assert files.bytes_read == (tmp_path / "big.log").stat().st_size

@@ -54,7 +54,9 @@ def find_keys_in(data: bytes) -> list[Found]:
     return list(find_keys(lambda _size: next(chunks, b"")))
 
 
-def find_keys(read: Callable[[int], bytes], chunk_bytes: int = CHUNK_BYTES, first: bytes | None = None) -> Iterator[Found]:
+def find_keys(
+    read: Callable[[int], bytes], chunk_bytes: int = CHUNK_BYTES, first: bytes | None = None
+) -> Iterator[Found]:
     """Every key in ``first`` (when given) and the stream ``read(n)`` returns until it
     returns ``b""``."""
     # buffer[:decided] has been searched; buffer[decided - 1] is kept to judge the byte

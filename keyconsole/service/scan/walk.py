@@ -2,9 +2,9 @@
 
 Folders are walked depth first in name order, following symbolic links: each folder is
 walked once however many links lead to it, so a link loop ends the walk instead of repeating
-it (a file reached by two paths is reported at both). Only regular files are handed on; FIFOs, devices and sockets are never
-opened (reading one could block or never end). Nothing is skipped silently: every path not
-read is kept in ``skipped`` with the reason.
+it (a file reached by two paths is reported at both). Only regular files are handed on;
+FIFOs, devices and sockets are never opened (reading one could block or never end).
+Nothing is skipped silently: every path not read is kept in ``skipped`` with the reason.
 """
 
 from __future__ import annotations
