@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -98,6 +99,16 @@ def test_nothing_found_exits_0_and_stdin_is_read(sqlite_url: str, tmp_path: Path
     piped = kc(sqlite_url, "scan", "-", "--json", stdin=f"log line with {key}\n", cwd=tmp_path)
     assert piped.returncode == 1
     assert [(item["path"], item["status"]) for item in json.loads(piped.stdout)] == [("-", "unknown")]
+
+
+def test_odd_file_names_are_printed_escaped_in_every_format(sqlite_url: str, tmp_path: Path) -> None:
+    key = tokens.assemble(tokens.new_public_id(), tokens.new_secret())
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / os.fsdecode(b"bad\xff\x1b[31m.txt")).write_text(key)
+    text = kc(sqlite_url, "scan", "--offline", "in", cwd=tmp_path)
+    assert text.stdout == f"in/bad\\xff\\u001b[31m.txt:1:1  {key[:15]}_********  unchecked\n"
+    as_json = kc(sqlite_url, "scan", "--offline", "--json", "in", cwd=tmp_path)
+    assert json.loads(as_json.stdout)[0]["path"] == "in/bad\\xff\\u001b[31m.txt"
 
 
 @pytest.mark.parametrize(

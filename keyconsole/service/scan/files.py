@@ -9,18 +9,19 @@ few staged files) never pays for starting the workers.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import os
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.pool import AsyncResult, Pool
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from keyconsole.service.scan.file_reader import FileRead, read_file, read_stream
 from keyconsole.service.scan.findings import Finding
 from keyconsole.service.scan.walk import FileWalk, Skipped
+
+if TYPE_CHECKING:
+    from multiprocessing.pool import AsyncResult, Pool
 
 STDIN = "-"
 # Read in this process before the workers start: most scans end within these.
@@ -77,6 +78,8 @@ class FileScan:
             reads: Iterable[BatchRead] = map(read_batch, batches)
             yield from self._take_batches(reads)
             return
+        import multiprocessing  # only for a scan this big: importing it costs a small scan 15 ms
+
         # fork: a worker starts at once, with nothing to import; the scan holds no threads
         # or connections yet. Other systems start them afresh.
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")

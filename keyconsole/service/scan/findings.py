@@ -5,10 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from keyconsole import tokens
 from keyconsole.service.display import printable
-from keyconsole.service.records import AuditEntry
+
+if TYPE_CHECKING:
+    from keyconsole.service.records import AuditEntry
 
 # What the store says of a found key (DESIGN.md "Scan findings").
 LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED = "live", "inactive", "expired", "rotated", "unknown", "unchecked"
