@@ -88,7 +88,7 @@ def test_text_output_and_the_summary(sqlite_url: str, tmp_path: Path) -> None:
 
     assert result.returncode == 1
     assert result.stdout == f"app/.env:2:9  {key[:15]}_********  live\n"
-    assert result.stderr.splitlines()[-1] == "1 finding(s) of 1 key(s): 1 live (1 files)"
+    assert result.stderr.splitlines()[-1] == "1 finding(s) of 1 key(s): 1 live (1 file(s), 0.0 MB)"
 
 
 def test_nothing_found_exits_0_and_stdin_is_read(sqlite_url: str, tmp_path: Path) -> None:
@@ -208,7 +208,7 @@ def test_git_finds_keys_committed_then_removed_on_any_ref_or_unreachable(sqlite_
         (on_tag[:15], "notes.md", 1, side),
         (dangling[:15], None, 1, None),
     ])
-    assert "git blobs" in result.stderr.splitlines()[-1]
+    assert "git blob(s))" in result.stderr.splitlines()[-1]
     never_printed(result, removed, on_tag, dangling)
 
 

@@ -86,7 +86,9 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
         note(f"keyconsole: not scanned: {safe(skipped.path)}: {skipped.reason}")
     if unchecked_because is not None:
         note(f"keyconsole: statuses unchecked: {unchecked_because}")
-    read = f"{files.files:,} files" + (f", {blobs:,} git blobs" if with_git else "")
+    read = f"{files.files:,} file(s), {files.bytes_read / 1e6:,.1f} MB"
+    if with_git:
+        read += f"; {blobs:,} git blob(s)"
     note(f"{scan_report.summary(findings)} ({read})")
     if deactivate:
         _deactivate_live(findings, yes)
