@@ -147,7 +147,8 @@ def test_deactivate_turns_live_keys_off_and_the_audit_names_the_place(store_url:
         assert store.verify(leaked).reason == "inactive"
         [event] = store.audit.query(key_public_id=leaked[:15], limit=1)
         assert event.action == "key.deactivate"
-        assert event.details["leaked_at"] == ["config.yaml:1", "config.yaml:3"]
+        # Absolute: the audit is read later, from elsewhere.
+        assert event.details["leaked_at"] == [f"{tmp_path}/config.yaml:1", f"{tmp_path}/config.yaml:3"]
         assert leaked[16:] not in json.dumps(event.details)
         assert store.audit.verify_chain().intact
 
@@ -196,8 +197,8 @@ def test_git_finds_keys_committed_then_removed_on_any_ref_or_unreachable(sqlite_
     git(repo, "tag", "v1")
     git(repo, "checkout", "-q", "main")
     git(repo, "branch", "-D", "side")
-    subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"], input=dangling, text=True, check=True,
-                   capture_output=True)
+    dangling_blob = subprocess.run(["git", "-C", str(repo), "hash-object", "-w", "--stdin"], input=dangling,
+                                   text=True, check=True, capture_output=True).stdout.strip()
 
     result = kc(sqlite_url, "scan", "--git", "--json", cwd=repo)
 
@@ -210,6 +211,12 @@ def test_git_finds_keys_committed_then_removed_on_any_ref_or_unreachable(sqlite_
     ])
     assert "git blob(s))" in result.stderr.splitlines()[-1]
     never_printed(result, removed, on_tag, dangling)
+
+    assert kc(sqlite_url, "scan", "--git", "--deactivate", "--yes", cwd=repo).returncode == 1
+    with KeyStore(sqlite_url) as store:
+        places = {event.key_public_id: event.details["leaked_at"] for event in store.audit.query(limit=3)}
+    assert places[removed[:15]] == [f"git repository {repo}, commit {added_in} deploy/env.sh:2"]
+    assert places[dangling[:15]] == [f"git repository {repo}, (unreachable git blob {dangling_blob}):1"]
 
 
 def test_sarif_output_is_valid_sarif_2_1_0(sqlite_url: str, tmp_path: Path) -> None:

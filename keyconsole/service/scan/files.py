@@ -17,13 +17,12 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 from keyconsole.service.scan.file_reader import FileRead, read_file, read_stream
-from keyconsole.service.scan.findings import Finding
+from keyconsole.service.scan.findings import STDIN, Finding
 from keyconsole.service.scan.walk import FileWalk, Skipped
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool
 
-STDIN = "-"
 # Read in this process before the workers start: most scans end within these.
 FILES_BEFORE_WORKERS = 500
 BATCH_FILES = 256

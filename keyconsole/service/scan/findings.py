@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 # What the store says of a found key (DESIGN.md "Scan findings").
 LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED = "live", "inactive", "expired", "rotated", "unknown", "unchecked"
 STATUSES = (LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED)
+# The path that names standard input.
+STDIN = "-"
 # The audit detail that says where a key deactivated by `scan --deactivate` was found.
 LEAKED_AT = "leaked_at"
 # Shown in place of the secret, whatever it is: its length and characters tell nothing.
@@ -32,6 +34,8 @@ class Finding:
     key: tokens.ParsedKey
     commit: str | None = None
     blob: str | None = None
+    # The repository a blob was found in (with ``blob``).
+    repository: str | None = None
     status: str = UNCHECKED
 
     @property
@@ -52,8 +56,14 @@ class Finding:
 
     @property
     def place(self) -> str:
-        """path:line (what an audit event records of where a key leaked)."""
-        return f"{self.shown_path}:{self.line}" + (f" (commit {self.commit})" if self.commit else "")
+        """Where, for the audit: read later and elsewhere, so with the folder or repository."""
+        if self.blob is not None:
+            where = f"commit {self.commit} " if self.commit else ""
+            return printable(f"git repository {self.repository}, {where}{self.shown_path}:{self.line}")
+        if self.path == STDIN:
+            return f"standard input:{self.line}"
+        return printable(os.fsencode(os.path.abspath(self.path or "")).decode("utf-8", "backslashreplace")
+                         + f":{self.line}")
 
 
 def why_switched_off(events: Sequence[AuditEntry]) -> str | None:

@@ -80,7 +80,7 @@ class BlobScan:
                 return data
 
             for found in find_keys(read):
-                yield Finding(None, found.line, found.column, found.key, blob=name)
+                yield Finding(None, found.line, found.column, found.key, blob=name, repository=self.repository)
             while remaining:  # find_keys stops at the end; the stream must be at the next header
                 read(1 << 20)
             stream.read(1)  # the newline after each object
