@@ -396,6 +396,27 @@ async def test_keys_about_to_expire_say_so_in_words_and_the_header_counts_them(
         assert "1 expires within 1 day" in str(app.screen.query_one("#store-info").render())
 
 
+async def test_a_key_that_expires_while_the_console_is_open_is_shown_expired(store_url: str) -> None:
+    moment = [datetime.now(UTC)]
+    with KeyStore(store_url, actor="tester", clock=lambda: moment[0]) as store:
+        store.scopes.add("users:read")
+        store.keys.create("short lived", ["users:read"], expires_at=moment[0] + timedelta(minutes=3, seconds=30))
+        app = make_app(store, poll_seconds=0.05, clock=lambda: moment[0])
+        async with app.run_test(size=SIZE) as pilot:
+            await settle(pilot)
+            assert " in 3m " in row_of(app, "short lived")
+            assert "1 expires within 14 days" in str(app.screen.query_one("#store-info").render())
+            moment[0] += timedelta(minutes=2)  # nobody changes anything meanwhile
+            await pilot.pause(0.3)
+            await settle(pilot)
+            assert " in 1m " in row_of(app, "short lived")
+            moment[0] += timedelta(minutes=2)
+            await pilot.pause(0.3)
+            await settle(pilot)
+            assert "EXPIRED" in row_of(app, "short lived")
+            assert "expire" not in str(app.screen.query_one("#store-info").render())
+
+
 async def test_the_active_toggle_answers_arrows_and_enter_like_a_radio_group(ks: KeyStore) -> None:
     ks.keys.create("svc", ["users:read"])
     app = make_app(ks)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
 from textual import events, on, work
@@ -51,6 +51,9 @@ if TYPE_CHECKING:
 
 # The fewest characters of the store's name the header keeps.
 STORE_NAME_MIN = 20
+# Rows are read again at least this often: expiry words count minutes, and a key expires
+# with nobody changing anything.
+TIME_RECHECK = timedelta(minutes=1)
 CHANGING_ACTIONS = frozenset({"add", "toggle_active", "rotate", "delete", "mark"})
 CHANGING_KEYS = frozenset({"a", "d", "r", "x", "space"})
 
@@ -132,6 +135,8 @@ class KeysScreen(Screen[None]):
         self._shown_before_open = listing is not None
         # The store's change marker as of the rows shown (service/audit_log.py).
         self._marker: str | None = None
+        # When the rows shown were read: what they say of expiry ages with the clock.
+        self._read_at: datetime | None = None
         self._page_reader = PageReader(lambda: self._opening.wait_for_store().keys, self._page_read)
         # Whether the store's role may only read (store/grants.py): the keys that would change
         # it are then hidden from the key bar, and pressing one says why.
@@ -256,6 +261,7 @@ class KeysScreen(Screen[None]):
         if not self._listing.take(event.window):
             return
         self._marker = event.marker
+        self._read_at = self._clock()
         self._clear_failure()
         self.table.reset(cursor=event.window.kept_at)
         self._describe()
@@ -289,17 +295,22 @@ class KeysScreen(Screen[None]):
         self.query_one("#banner").display = False
 
     def poll(self) -> None:
-        """Cheap check for changes by other admins or the CLI; reload only when there are."""
-        self._poll(self._marker, failing=bool(self.query_one("#banner").display))
+        """Cheap check for changes by other admins or the CLI; reload only when there are,
+        or when time alone has changed what the rows say (a key expired, "in 3m" is now
+        "in 2m"), which no change marker shows."""
+        aged = self._read_at is not None and self._clock() - self._read_at >= TIME_RECHECK
+        if aged:
+            self._expiring_marker = None  # count the expiring keys again too
+        self._poll(self._marker, reload=aged or bool(self.query_one("#banner").display))
 
     @work(thread=True, exclusive=True, group="poll")
-    def _poll(self, shown: str | None, *, failing: bool) -> None:
+    def _poll(self, shown: str | None, *, reload: bool) -> None:
         try:
             marker = self._opening.wait_for_store().audit.change_marker()
         except KeyconsoleError as error:
             self.post_message(self.ReadFailed(error))
             return
-        if marker != shown or failing:
+        if marker != shown or reload:
             self.post_message(self.ChangeSeen())
 
     @on(ChangeSeen)
