@@ -11,7 +11,7 @@ from __future__ import annotations
 import gc
 from dataclasses import replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -31,6 +31,7 @@ from keyconsole.service.key_views import VIEWS
 from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.tui import screens
+from keyconsole.tui.key_changes import KeyChanges
 from keyconsole.tui.marks import Marks
 from keyconsole.tui.page_reader import PageReader
 from keyconsole.tui.store_calls import READ_ONLY, call_store
@@ -38,13 +39,7 @@ from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.keys_table import KeysTable
 
-T = TypeVar("T")
-
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from keyconsole.service.api import KeyStore
-    from keyconsole.service.keys import Switched
     from keyconsole.tui.key_store_opening import KeyStoreOpening
     from keyconsole.tui.screens.key_form import FormResult
 
@@ -127,6 +122,7 @@ class KeysScreen(Screen[None]):
         self._expiry_warning = expiry_warning
         self._view = 0
         self._marks = Marks()
+        self._changes = KeyChanges(self, opening, self._marks, self.load_rows)
         # Active keys expiring within the warning window, and the change marker it was counted at.
         self._expiring = 0
         self._expiring_marker: str | None = None
@@ -430,10 +426,6 @@ class KeysScreen(Screen[None]):
         # The row as last read: if the key has changed since, saving says so (StaleEdit).
         self.app.push_screen(screens.KeyFormScreen(self._opening, event.key), self.form_done)
 
-    def _changed_meanwhile(self, error: KeyconsoleError) -> None:
-        self.notify(str(error), severity="error")
-        self.load_rows()
-
     def form_done(self, result: FormResult) -> None:
         if isinstance(result, IssuedKey):
             self.load_rows(keep=result.info.public_id)
@@ -442,131 +434,19 @@ class KeysScreen(Screen[None]):
             self.load_rows(keep=result.public_id)
             self.notify(Content(f"Saved {printable(result.name)}: {result.status.value}"))
 
-    def _change_after_asking(
-        self,
-        question: Content,
-        yes: str,
-        change: Callable[[KeyStore], T],
-        done: Callable[[T], None],
-        *,
-        doing: str,
-    ) -> None:
-        """Ask ``question``; on yes run ``change`` in a worker, then ``done`` with its result.
-        A change refused by the store is one line, and the rows are read again."""
-
-        def answered(agreed: bool | None) -> None:
-            if agreed:
-                call_store(
-                    self,
-                    lambda: change(self._opening.wait_for_store()),
-                    done,
-                    doing=doing,
-                    failed=self._changed_meanwhile,
-                )
-
-        self.app.push_screen(screens.ConfirmScreen(question, yes=yes), answered)
-
     def action_toggle_active(self) -> None:
         if self._marks:
-            self._switch_marked()
-            return
-        key = self.table.current
-        if key is None:
-            return
-        verb = "Deactivate" if key.active else "Activate"
-        consequence = "It stops working at once, everywhere." if key.active else "It works again at once."
-
-        def switched(info: KeyInfo) -> None:
-            self.load_rows(keep=info.public_id)
-            self.notify(Content(f"{printable(info.name)} is now {info.status.value}"))
-
-        self._change_after_asking(
-            Content(f"{verb} {printable(key.name)} ({key.public_id})? {consequence}"),
-            verb,
-            lambda store: store.keys.set_active(key.public_id, not key.active, expected_version=key.version),
-            switched,
-            doing=f"{verb.lower()[:-1]}ing {key.public_id}",
-        )
+            self._changes.switch_marked()
+        elif (key := self.table.current) is not None:
+            self._changes.toggle(key)
 
     def action_rotate(self) -> None:
-        key = self.table.current
-        if key is None:
-            return
-
-        def rotated(issued: IssuedKey) -> None:
-            self.load_rows(keep=issued.info.public_id)
-            self.app.push_screen(screens.RevealKeyScreen(issued, "rotated"))
-
-        def chosen(grace: timedelta | None) -> None:
-            if grace is None:
-                return
-            call_store(
-                self,
-                lambda: self._opening.wait_for_store().keys.rotate(
-                    key.public_id, grace=grace, expected_version=key.version
-                ),
-                rotated,
-                doing=f"rotating {key.public_id}",
-                failed=self._changed_meanwhile,
-            )
-
-        self.app.push_screen(screens.RotateScreen(key), chosen)
-
-    def _switch_marked(self) -> None:
-        """Deactivate every marked key, or, when none of them is active, activate them all:
-        one question listing them, one transaction, one audit event per key."""
-        marked = self._marks.keys
-        active = not any(key.active for key in marked)
-        verb = "Activate" if active else "Deactivate"
-        consequence = "They work again at once." if active else "They stop working at once, everywhere."
-
-        def switched(result: Switched) -> None:
-            self._marks.clear()
-            self.load_rows()
-            state = "active" if active else "inactive"
-            self.notify(f"{len(result.changed)} key(s) now {state}, {len(result.already)} already so")
-
-        self._change_after_asking(
-            Content(f"{verb} {len(marked)} marked key(s)? {self._marks.listed()}. {consequence}"),
-            verb,
-            lambda store: store.keys.set_active_many([key.public_id for key in marked], active),
-            switched,
-            doing=f"{verb.lower()[:-1]}ing {len(marked)} keys",
-        )
+        if (key := self.table.current) is not None:
+            self._changes.rotate(key)
 
     def action_delete(self) -> None:
         """Delete the marked keys, or the one under the cursor: inactive keys only."""
-        marked = self._marks.keys or ([] if self.table.current is None else [self.table.current])
-        if not marked:
-            return
-        live = [key for key in marked if key.active]
-        if live:
-            if self._marks:
-                refusal = f"{len(live)} of the marked keys are active: deactivate them first (d)."
-            else:
-                refusal = f"{printable(live[0].name)} is active: deactivate it first (d), then delete it."
-            self.notify(Content(refusal), severity="warning")
-            return
-        if self._marks:
-            what = f"{len(marked)} marked key(s) for good? {self._marks.listed()}. The audit keeps their history."
-        else:
-            what = f"{printable(marked[0].name)} ({marked[0].public_id}) for good? The audit keeps its history."
-
-        def deleted(gone: list[KeyInfo]) -> None:
-            self._marks.clear()
-            self.load_rows()
-            names = ", ".join(printable(key.name) for key in gone[:3])
-            self.notify(Content(f"Deleted {names}" + (f" and {len(gone) - 3} more" if len(gone) > 3 else "")))
-
-        self._change_after_asking(
-            Content(f"Delete {what}"),
-            "Delete",
-            lambda store: store.keys.delete_many(
-                [key.public_id for key in marked], expected_versions={key.public_id: key.version for key in marked}
-            ),
-            deleted,
-            doing=f"deleting {len(marked)} key(s)",
-        )
+        self._changes.delete(self.table.current)
 
     def action_scopes(self) -> None:
         self.app.push_screen(screens.ScopesScreen(self._opening, read_only=self._read_only), lambda _: self.load_rows())
