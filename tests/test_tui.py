@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
@@ -492,20 +493,25 @@ async def test_v_cycles_the_quick_views_and_the_filter_works_within_each(ks: Key
         assert names() == ["live"] and "Active: 1 key matching 'too'" in header()
 
 
+async def details_shown(pilot: Pilot[None]) -> tuple[str, str]:
+    """Press i on the key under the cursor: the details' facts and last changes, as text."""
+    await settle(pilot)
+    await pilot.press("i")
+    await settle(pilot)
+    screen = pilot.app.screen
+    return str(screen.query_one("#facts").render()), str(screen.query_one("#events").render())
+
+
 async def test_i_shows_everything_about_the_key_and_its_last_changes(ks: KeyStore) -> None:
     scopes = ["billing:read", "users:read", "users:write"]
     ks.keys.create("svc [prod]", scopes, owner="[red]ops[/red]", note="nightly export")
     ks.keys.rotate("svc [prod]", grace=timedelta(hours=2))
     app = make_app(ks)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        shown = str(app.screen.query_one("#facts").render())
+        shown, events = await details_shown(pilot)
         assert "billing:read, users:read, users:write" in shown, "every scope, uncut"
         assert "[red]ops[/red]" in shown and "nightly export" in shown, "shown literally, never as markup"
         assert "rotation grace" in shown and "by tester" in shown
-        events = str(app.screen.query_one("#events").render())
         assert events.index("key.rotate") < events.index("key.create")
         await pilot.press("escape")
         assert not isinstance(app.screen, ModalScreen)
@@ -516,21 +522,15 @@ async def test_a_key_a_scan_switched_off_says_where_it_leaked(ks: KeyStore) -> N
     ks.keys.set_active_many(["leaky"], False, because={
         ks.keys.get("leaky").public_id: {LEAKED_AT: ["deploy/[b]env[/b].sh:2 (commit 0123abcd)"]},
     })
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        shown = str(app.screen.query_one("#facts").render())
+    async with make_app(ks).run_test(size=SIZE) as pilot:
+        shown, events = await details_shown(pilot)
         assert "INACTIVE (found leaked at deploy/[b]env[/b].sh:2 (commit 0123abcd))" in shown
-        assert '"leaked_at": ["deploy/[b]env[/b].sh:2' in str(app.screen.query_one("#events").render())
+        assert '"leaked_at": ["deploy/[b]env[/b].sh:2' in events
     ks.keys.set_active("leaky", True)
     ks.keys.set_active("leaky", False)
     async with make_app(ks).run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await settle(pilot)
-        assert "found leaked" not in str(pilot.app.screen.query_one("#facts").render()), "switched off again by hand"
+        shown, _events = await details_shown(pilot)
+        assert "found leaked" not in shown, "switched off again by hand"
 
 
 async def test_space_marks_keys_and_d_and_x_act_on_all_of_them_after_one_question(ks: KeyStore) -> None:
