@@ -104,7 +104,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--keys", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=3000, help="DRF requests per view and round")
+    parser.add_argument("--requests", type=int, default=400, help="DRF requests per view and round")
+    parser.add_argument("--drf-rounds", type=int, default=15, help="DRF rounds (short ones: the machine drifts)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian), then run this again")
@@ -112,7 +113,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kc-guards-") as tmp:
         fastapi = fastapi_side(Path(tmp), args.keys, args.seconds, args.rounds)
         drf = json.loads(subprocess.run(
-            [str(guards_python()), str(HERE / "guards_drf.py"), tmp, str(args.keys), str(args.requests), str(args.rounds)],
+            [str(guards_python()), str(HERE / "guards_drf.py"), tmp, str(args.keys), str(args.requests),
+             str(args.drf_rounds)],
             check=True, capture_output=True, text=True,
         ).stdout.strip().splitlines()[-1])
 
@@ -124,7 +126,8 @@ def main() -> None:
         ratios = sorted(g["rps"] / o["rps"] for g, o in zip(fastapi[name], fastapi["unguarded"], strict=True))
         print(f"  {label:<27} {statistics.median(r['rps'] for r in fastapi[name]):>9,.0f} req/s   "
               f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})   {target}")
-    print(f"DRF views through Django's test client, {args.requests:,} requests per view and round, {args.keys:,} keys")
+    print(f"DRF views through Django's test client, {args.requests:,} requests per view, median of {args.drf_rounds}"
+          f" rounds, {args.keys:,} keys")
     base = drf["unguarded"]
     for label, seconds in drf.items():
         print(f"  {label:<42} {seconds * 1e6:7.0f} us/request  {1 / seconds:>7,.0f} req/s")
