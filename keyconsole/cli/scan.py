@@ -68,13 +68,15 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
     repositories = _repositories(targets) if with_git else []
     progress = Progress()
     files = FileScan(progress=lambda count, size: progress("files", count, size))
-    findings = list(files.scan(targets))
     blobs = 0
-    for repository in repositories:
-        found, read = _history(repository, progress)
-        findings.extend(found)
-        blobs += read
-    progress.clear()
+    try:
+        findings = list(files.scan(targets))
+        for repository in repositories:
+            found, read = _history(repository, progress)
+            findings.extend(found)
+            blobs += read
+    finally:
+        progress.clear()  # an interrupted scan's last line is not left half over the message
     unchecked_because = None
     if findings and not offline:
         # Only now: a scan that finds nothing (or runs offline) never loads the store's drivers.

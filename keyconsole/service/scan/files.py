@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -82,7 +83,7 @@ class FileScan:
         # fork: a worker starts at once, with nothing to import; the scan holds no threads
         # or connections yet. Other systems start them afresh.
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-        with context.Pool(self.workers) as pool:
+        with context.Pool(self.workers, initializer=_leave_interrupts_to_the_parent) as pool:
             yield from self._take_batches(_in_order(pool, batches, ahead=BATCHES_AHEAD * self.workers))
 
     def _take_batches(self, batches: Iterable[BatchRead]) -> Iterator[Finding]:
@@ -104,6 +105,12 @@ class FileScan:
         if self.progress is not None:
             self.progress(self.files, self.bytes_read)
         return read.findings
+
+
+def _leave_interrupts_to_the_parent() -> None:
+    # Ctrl-C reaches the whole process group: the parent stops the pool and says so in one
+    # line; a worker dying of it would print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _in_order(pool: Pool, batches: Iterable[list[str]], ahead: int) -> Iterator[BatchRead]:
