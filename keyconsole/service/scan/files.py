@@ -62,21 +62,21 @@ class FileScan:
     def scan(self, paths: list[str]) -> Iterator[Finding]:
         for path in paths:
             if path == STDIN:
-                yield from self._take(read_stream(STDIN, lambda size: os.read(0, size)))
+                yield from self._take(_one(read_stream(STDIN, lambda size: os.read(0, size))))
             else:
                 yield from self._scan_files(self._walk.files(path))
 
     def _scan_files(self, files: Iterator[str]) -> Iterator[Finding]:
         for path in itertools.islice(files, FILES_BEFORE_WORKERS):
-            yield from self._take(read_file(path))
+            yield from self._take(_one(read_file(path)))
         batches = _batches(files, BATCH_FILES)
         first = next(batches, None)
         if first is None:
             return
         batches = itertools.chain([first], batches)
         if self.workers < 2:
-            reads: Iterable[BatchRead] = map(read_batch, batches)
-            yield from self._take_batches(reads)
+            for batch in batches:
+                yield from self._take(read_batch(batch))
             return
         import multiprocessing  # only for a scan this big: importing it costs a small scan 15 ms
 
@@ -84,27 +84,22 @@ class FileScan:
         # or connections yet. Other systems start them afresh.
         context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
         with context.Pool(self.workers, initializer=_leave_interrupts_to_the_parent) as pool:
-            yield from self._take_batches(_in_order(pool, batches, ahead=BATCHES_AHEAD * self.workers))
+            for read in _in_order(pool, batches, ahead=BATCHES_AHEAD * self.workers):
+                yield from self._take(read)
 
-    def _take_batches(self, batches: Iterable[BatchRead]) -> Iterator[Finding]:
-        for batch in batches:
-            for read in batch.notable:
-                if read.problem is not None:
-                    self._walk.skipped.append(Skipped(read.path, read.problem))
-                yield from read.findings
-            self.files += batch.files
-            self.bytes_read += batch.bytes_read
-            if self.progress is not None:
-                self.progress(self.files, self.bytes_read)
-
-    def _take(self, read: FileRead) -> list[Finding]:
-        if read.problem is not None:
-            self._walk.skipped.append(Skipped(read.path, read.problem))
-        self.files += 1
-        self.bytes_read += read.bytes_read
+    def _take(self, batch: BatchRead) -> Iterator[Finding]:
+        for read in batch.notable:
+            if read.problem is not None:
+                self._walk.skipped.append(Skipped(read.path, read.problem))
+            yield from read.findings
+        self.files += batch.files
+        self.bytes_read += batch.bytes_read
         if self.progress is not None:
             self.progress(self.files, self.bytes_read)
-        return read.findings
+
+
+def _one(read: FileRead) -> BatchRead:
+    return BatchRead(1, read.bytes_read, [read])
 
 
 def _leave_interrupts_to_the_parent() -> None:

@@ -23,9 +23,11 @@ from stringzilla import count, find
 from keyconsole import tokens
 
 CHUNK_BYTES = 1 << 20
-_KEY_BYTES = re.compile(rb"kc_[0-9A-Za-z]{12}_[0-9A-Za-z]{38}")
-assert _KEY_BYTES.pattern.count(b"{") == 2 and tokens.KEY_LENGTH == 3 + 12 + 1 + 38
 _PREFIX = tokens.PREFIX.encode("ascii")
+_KEY_BYTES = re.compile(
+    re.escape(_PREFIX)
+    + rb"[0-9A-Za-z]{%d}_[0-9A-Za-z]{%d}" % (tokens.PUBLIC_ID_CHARS, tokens.SECRET_CHARS + tokens.CHECKSUM_CHARS)
+)
 _WORD_BYTES = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 # UTF-8 continuation bytes: a line's characters are its bytes less these, which stays right
 # even when a read ends inside a character (invalid UTF-8 counts a byte a character).
