@@ -243,3 +243,26 @@ def test_every_status_is_named_in_the_contract() -> None:
     design = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     for status in STATUSES:
         assert f"`{status}`" in design
+
+
+def test_a_corrupt_git_object_is_listed_and_the_rest_scanned(sqlite_url: str, tmp_path: Path) -> None:
+    key = tokens.assemble(tokens.new_public_id(), tokens.new_secret())
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "a.txt").write_text(f"{key}\n")
+    (repo / "b.txt").write_text("broken soon\n")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "two files")
+    broken = git(repo, "rev-parse", "HEAD:b.txt")
+    loose = repo / ".git" / "objects" / broken[:2] / broken[2:]
+    loose.chmod(0o644)
+    loose.write_bytes(b"not zlib at all")
+
+    result = kc(sqlite_url, "scan", "--git", "--offline", "--json", cwd=repo)
+
+    assert result.returncode == 1
+    assert [(item["path"], item["key_id"]) for item in json.loads(result.stdout) if item["commit"]] == [
+        ("a.txt", key[:15])
+    ]
+    assert f"keyconsole: not scanned: {repo}: 1 object(s) git could not read, e.g. {broken}" in result.stderr

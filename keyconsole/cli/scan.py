@@ -15,6 +15,7 @@ from keyconsole.cli.output import note, safe
 from keyconsole.errors import InvalidInput
 from keyconsole.service.scan.files import STDIN, FileScan
 from keyconsole.service.scan.findings import LEAKED_AT, LIVE, Finding
+from keyconsole.service.scan.walk import Skipped
 
 PRINTERS = {"text": scan_report.print_text, "json": scan_report.print_json, "sarif": scan_report.print_sarif}
 
@@ -72,7 +73,7 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
     try:
         findings = list(files.scan(targets))
         for repository in repositories:
-            found, read = _history(repository, progress)
+            found, read = _history(repository, progress, files)
             findings.extend(found)
             blobs += read
     finally:
@@ -105,14 +106,16 @@ def _repositories(targets: list[str]) -> list[str]:
     return list(dict.fromkeys(repository_of(path) for path in targets))
 
 
-def _history(repository: str, progress: Progress) -> tuple[list[Finding], int]:
+def _history(repository: str, progress: Progress, files: FileScan) -> tuple[list[Finding], int]:
     """The findings in every blob of ``repository``, placed in their commits; and how many
-    blobs were read."""
+    blobs were read. A part git could not read is listed with the files not read."""
     from keyconsole.service.scan.git_history import BlobScan, place_blobs
 
     history = BlobScan(repository, progress=lambda count, size: progress("git blobs", count, size))
     found = list(history.scan())
     place_blobs(repository, found)
+    if history.problem is not None:
+        files.skipped.append(Skipped(repository, history.problem))
     return found, history.blobs
 
 

@@ -42,6 +42,8 @@ class BlobScan:
         self.repository = repository
         self.blobs = 0
         self.bytes_read = 0
+        # Why some of the history may not have been scanned, or None.
+        self.problem: str | None = None
         self._progress = progress
 
     def scan(self) -> Iterator[Finding]:
@@ -55,17 +57,26 @@ class BlobScan:
         contents = subprocess.Popen([*_GIT, "-C", self.repository, "cat-file", "--batch"],
                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert listing.stdout is not None and contents.stdin is not None and contents.stdout is not None
-        feeder = threading.Thread(target=_feed_blob_names, args=(listing.stdout, contents.stdin), daemon=True)
+        unreadable: list[str] = []
+        feeder = threading.Thread(
+            target=_feed_blob_names, args=(listing.stdout, contents.stdin, unreadable), daemon=True
+        )
         feeder.start()
+        finished = False
         try:
             yield from self._read_blobs(contents.stdout)
+            finished = True
         finally:
             if listing.poll() is None:  # stopped early: the rest of the listing is not wanted
                 listing.kill()
             feeder.join(timeout=5)
             contents.stdout.close()
-            contents.wait()
-            listing.wait()
+            failures = [code for code in (contents.wait(), listing.wait()) if code]
+            # git says why on stderr; the scan says what it means.
+            if finished and failures:
+                self.problem = f"git could not read every object (git cat-file exited with {failures[0]})"
+            elif finished and unreadable:
+                self.problem = f"{len(unreadable)} object(s) git could not read, e.g. {unreadable[0]}"
 
     def _read_blobs(self, stream: IO[bytes]) -> Iterator[Finding]:
         for header in stream:
@@ -81,19 +92,19 @@ class BlobScan:
 
             for found in find_keys(read):
                 yield Finding(None, found.line, found.column, found.key, blob=name, repository=self.repository)
-            while remaining:  # find_keys stops at the end; the stream must be at the next header
-                read(1 << 20)
             stream.read(1)  # the newline after each object
             self.blobs += 1
             if self._progress is not None:
                 self._progress(self.blobs, self.bytes_read)
 
 
-def _feed_blob_names(listing: IO[bytes], blob_names: IO[bytes]) -> None:
+def _feed_blob_names(listing: IO[bytes], blob_names: IO[bytes], unreadable: list[str]) -> None:
     try:
         for line in listing:
             if line.startswith(b"blob "):
                 blob_names.write(line[5:])
+            elif line.endswith(b" missing\n"):  # listed, but git cannot read it (corrupt)
+                unreadable.append(line.split()[0].decode("ascii", "replace"))
     except BrokenPipeError:
         pass
     finally:
