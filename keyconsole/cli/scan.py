@@ -14,7 +14,7 @@ from keyconsole.cli.context import common_options, settings
 from keyconsole.cli.output import note, safe
 from keyconsole.errors import InvalidInput
 from keyconsole.service.scan.files import STDIN, FileScan
-from keyconsole.service.scan.findings import LEAKED_AT, LIVE, Finding
+from keyconsole.service.scan.findings import LEAKED_AT, LIVE, Finding, shown_path
 from keyconsole.service.scan.walk import Skipped
 
 PRINTERS = {"text": scan_report.print_text, "json": scan_report.print_json, "sarif": scan_report.print_sarif}
@@ -63,7 +63,7 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
     targets = list(paths) or ["."]
     missing = [path for path in targets if path != STDIN and not os.path.lexists(path)]
     if missing:
-        raise InvalidInput(f"no such file or directory: {safe(missing[0])}")
+        raise InvalidInput(f"no such file or directory: {shown_path(missing[0])}")
     if with_git and STDIN in targets:
         raise InvalidInput("--git needs a folder in a git repository, not stdin")
     repositories = _repositories(targets) if with_git else []
@@ -86,7 +86,7 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
         unchecked_because = judge_in_store(settings().db, findings)
     PRINTERS[output_format or ("json" if settings().as_json else "text")](findings)
     for skipped in files.skipped:
-        note(f"keyconsole: not scanned: {safe(skipped.path)}: {skipped.reason}")
+        note(f"keyconsole: not scanned: {shown_path(skipped.path)}: {skipped.reason}")
     if unchecked_because is not None:
         note(f"keyconsole: statuses unchecked: {unchecked_because}")
     read = f"{files.files:,} file(s), {files.bytes_read / 1e6:,.1f} MB"

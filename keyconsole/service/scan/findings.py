@@ -24,6 +24,12 @@ LEAKED_AT = "leaked_at"
 SECRET_MASK = "*" * 8
 
 
+def shown_path(path: str) -> str:
+    """A path as text any terminal or JSON reader takes: bytes that are not UTF-8 as
+    ``\\xNN``, control characters as ``\\uXXXX``."""
+    return printable(os.fsencode(path).decode("utf-8", "backslashreplace"))
+
+
 @dataclass
 class Finding:
     """One key found at one place. ``path`` is None for a git blob no commit holds."""
@@ -48,22 +54,19 @@ class Finding:
 
     @property
     def shown_path(self) -> str:
-        """The path as text any terminal or JSON reader takes: bytes that are not UTF-8 as
-        ``\\xNN``, control characters as ``\\uXXXX``."""
         if self.path is None:
             return f"(unreachable git blob {self.blob})"
-        return printable(os.fsencode(self.path).decode("utf-8", "backslashreplace"))
+        return shown_path(self.path)
 
     @property
     def place(self) -> str:
         """Where, for the audit: read later and elsewhere, so with the folder or repository."""
         if self.blob is not None:
             where = f"commit {self.commit} " if self.commit else ""
-            return printable(f"git repository {self.repository}, {where}{self.shown_path}:{self.line}")
+            return f"git repository {shown_path(self.repository or '')}, {where}{self.shown_path}:{self.line}"
         if self.path == STDIN:
             return f"standard input:{self.line}"
-        return printable(os.fsencode(os.path.abspath(self.path or "")).decode("utf-8", "backslashreplace")
-                         + f":{self.line}")
+        return f"{shown_path(os.path.abspath(self.path or ''))}:{self.line}"
 
 
 def why_switched_off(events: Sequence[AuditEntry]) -> str | None:
