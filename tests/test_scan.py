@@ -266,3 +266,12 @@ def test_a_corrupt_git_object_is_listed_and_the_rest_scanned(sqlite_url: str, tm
         ("a.txt", key[:15])
     ]
     assert f"keyconsole: not scanned: {repo}: 1 object(s) git could not read, e.g. {broken}" in result.stderr
+
+
+def test_this_repository_holds_no_key(tmp_path: Path) -> None:
+    """Docs and snapshots show keys whose checksum is wrong on purpose: the hook this
+    repository offers must pass on the repository itself."""
+    project = Path(__file__).resolve().parent.parent
+    tracked = git(project, "ls-files", "-z").split("\0")
+    result = kc(f"sqlite:///{tmp_path / 'unused.db'}", "scan", "--offline", *filter(None, tracked), cwd=project)
+    assert result.returncode == 0, result.stdout
