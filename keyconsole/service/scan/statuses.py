@@ -7,7 +7,9 @@ Each distinct key is judged once, however often it was found.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from keyconsole import tokens
 from keyconsole.errors import StoreUnavailable
@@ -23,14 +25,15 @@ class StatusCheck:
         self._lookup = lookup
         self._now = clock
 
-    def judge(self, findings: Iterable[Finding]) -> None:
-        """Set each finding's status (raises StoreUnavailable when the store cannot be read)."""
-        judged: dict[tokens.ParsedKey, str] = {}
+    def judge(self, findings: Sequence[Finding]) -> None:
+        """Set each finding's status (raises StoreUnavailable when the store cannot be read).
+        Distinct keys are judged on every core at once: each costs an argon2 run, which
+        releases the interpreter lock."""
+        keys = list(dict.fromkeys(finding.key for finding in findings))
+        with ThreadPoolExecutor(max_workers=min(len(keys), os.cpu_count() or 1) or 1) as pool:
+            judged = dict(zip(keys, pool.map(self.status, keys), strict=True))
         for finding in findings:
-            status = judged.get(finding.key)
-            if status is None:
-                status = judged[finding.key] = self.status(finding.key)
-            finding.status = status
+            finding.status = judged[finding.key]
 
     def status(self, key: tokens.ParsedKey) -> str:
         state = self._lookup.find(key.public_id)
