@@ -30,15 +30,18 @@ bench-deployments: $(STAMP) system-packages
 	$(BIN)/python benchmarks/deployments.py
 
 bench-serve: $(STAMP)
+	bash scripts/system-packages.sh bench
 	$(BIN)/python benchmarks/serve.py
 
 bench-guards: $(STAMP)
+	bash scripts/system-packages.sh bench
 	$(BIN)/python benchmarks/guards.py
 
 bench-console: $(STAMP)
 	$(BIN)/python benchmarks/console.py
 
 bench-scan: $(STAMP)
+	bash scripts/system-packages.sh bench
 	$(BIN)/python benchmarks/scan.py
 
 clean:

@@ -2,7 +2,7 @@
 
     make bench-serve            (or: .venv/bin/python benchmarks/serve.py [--workers N] [--seconds S])
 
-Needs wrk (Debian: apt-get install wrk; this script installs nothing). Builds a SQLite store
+Needs wrk (`make bench-serve` installs it as root; this script installs nothing). Builds a SQLite store
 of 100,000 demo keys plus one real key, then, with the same uvicorn settings and number of
 workers on both sides, loads a bare Starlette endpoint that returns a constant JSON body
 and `keyconsole serve`'s POST /v1/verify and forward auth, and prints requests per second,
