@@ -20,7 +20,9 @@ class ServeProcess:
     def __init__(self, db: str, *options: str, port: int | None = None, env: dict[str, str] | None = None) -> None:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_dir = Path(tempfile.mkdtemp(prefix="kc-serve-"))
+        # Removed with this object (or at exit): its output stays readable after stop().
+        self._logs = tempfile.TemporaryDirectory(prefix="kc-serve-")
+        self.log_dir = Path(self._logs.name)
         self.stdout_path, self.stderr_path = self.log_dir / "stdout", self.log_dir / "stderr"
         command = [sys.executable, "-m", "keyconsole", "serve", "--db", db,
                    "--listen", f"127.0.0.1:{self.port}", *options]
