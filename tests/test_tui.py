@@ -12,7 +12,6 @@ from textual.widgets import Input, Label
 from keyconsole import KeyStore
 from keyconsole.service.key_query import KeyQuery
 from keyconsole.service.scan.findings import LEAKED_AT
-from keyconsole.tui.app import make_app
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.help import HelpScreen
 from keyconsole.tui.screens.key_form import KeyFormScreen
@@ -20,7 +19,7 @@ from keyconsole.tui.screens.reveal import RevealKeyScreen
 from keyconsole.tui.screens.scopes import ScopesScreen
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
 from keyconsole.tui.widgets.key_bar import KeyBar
-from tests.tui_helpers import row_of, settle, table_lines
+from tests.tui_helpers import opened, press, row_of, settle, table_lines
 
 SIZE = (80, 24)
 
@@ -28,14 +27,11 @@ SIZE = (80, 24)
 async def test_an_admin_adds_a_key_with_two_scopes_copies_it_and_closes_the_reveal(
     ks: KeyStore, clipboard: list[str]
 ) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "a")
         assert isinstance(app.screen, KeyFormScreen)
-        await pilot.press(*"billing backend", "tab", "space", "down", "space", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, *"billing backend", "tab", "space", "down", "space", "ctrl+s")
         assert isinstance(app.screen, RevealKeyScreen)
         shown = str(app.screen.query_one("#secret").render())
         info = ks.keys.get("billing backend")
@@ -50,19 +46,16 @@ async def test_an_admin_adds_a_key_with_two_scopes_copies_it_and_closes_the_reve
 
         await pilot.press("escape")
         assert isinstance(app.screen, RevealKeyScreen), "escape must not close the only view of the key"
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         assert not isinstance(app.screen, RevealKeyScreen)
         assert app.clipboard == ""
         assert "ACTIVE" in row_of(app, "billing backend")
 
 
 async def test_the_form_refuses_bad_input_beside_each_field_and_saves_nothing(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "a")
         await pilot.press("ctrl+s")
         form = app.screen
         assert isinstance(form, KeyFormScreen)
@@ -75,11 +68,9 @@ async def test_the_form_refuses_bad_input_beside_each_field_and_saves_nothing(ks
 
 
 async def test_the_name_is_checked_as_you_type(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "a")
         await pilot.press(*"kc_AAAAAAAAAAAA")
         await pilot.pause()
         assert "key id" in str(app.screen.query_one("#name-error", Label).render())
@@ -90,13 +81,10 @@ async def test_the_name_is_checked_as_you_type(ks: KeyStore) -> None:
 
 async def test_a_duplicate_name_is_shown_beside_the_name(ks: KeyStore) -> None:
     ks.keys.create("svc", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
-        await pilot.press(*"SVC", "tab", "space", "ctrl+s")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "a")
+        await press(pilot, *"SVC", "tab", "space", "ctrl+s")
         assert isinstance(app.screen, KeyFormScreen)
         assert "already exists" in str(app.screen.query_one("#name-error", Label).render())
         assert ks.keys.count() == 1
@@ -104,61 +92,50 @@ async def test_a_duplicate_name_is_shown_beside_the_name(ks: KeyStore) -> None:
 
 async def test_editing_a_key_changes_its_scopes(ks: KeyStore) -> None:
     ks.keys.create("svc", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "enter")
         form = app.screen
         assert isinstance(form, KeyFormScreen)
         assert form.query_one(ScopeChecklist).selected == {"users:read"}
         # Options are sorted: billing:read, users:read, users:write.
-        await pilot.press("tab", "space", "down", "space", "down", "space", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "tab", "space", "down", "space", "down", "space", "ctrl+s")
         assert ks.keys.get("svc").scopes == ("billing:read", "users:write")
         assert "billing:read,…" in row_of(app, "svc"), "a long scope list is cut with an ellipsis"
 
 
 async def test_setting_active_to_no_in_the_form_inactivates_the_key(ks: KeyStore) -> None:
     issued = ks.keys.create("svc", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "enter")
         await pilot.press("tab", "tab")
         assert isinstance(app.focused, YesNo)
-        await pilot.press("n", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, "n", "ctrl+s")
         assert "INACTIVE" in row_of(app, "svc")
         assert ks.verify(issued.key).reason == "inactive"
 
 
 async def test_inactivating_from_the_table_asks_first(ks: KeyStore) -> None:
     issued = ks.keys.create("svc", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
         assert ks.verify(issued.key)
-        await pilot.press("d", "y")
-        await settle(pilot)
+        await press(pilot, "d", "y")
         assert "INACTIVE" in row_of(app, "svc")
         assert ks.verify(issued.key).reason == "inactive"
-        await pilot.press("d", "y")
-        await settle(pilot)
+        await press(pilot, "d", "y")
         assert "ACTIVE" in row_of(app, "svc") and "INACTIVE" not in row_of(app, "svc")
 
 
 async def test_rotating_from_the_table_reveals_a_new_key_and_keeps_the_old_for_the_grace(ks: KeyStore) -> None:
     old = ks.keys.create("svc", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("r", "down", "enter")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "r", "down", "enter")
         assert isinstance(app.screen, RevealKeyScreen)
         new = str(app.screen.query_one("#secret").render())
         assert new != old.key
@@ -170,68 +147,55 @@ async def test_rotating_from_the_table_reveals_a_new_key_and_keeps_the_old_for_t
 async def test_filter_narrows_the_table_live_and_escape_clears_it(ks: KeyStore) -> None:
     ks.keys.create("checkout prod", ["users:read"])
     ks.keys.create("search cron", ["billing:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("/", *"check")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "/", *"check")
         names = [line.split()[0] for line in table_lines(app)[1:] if line]
         assert names == ["checkout"]
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen.query_one("#filter", Input).display is False
-        await pilot.press("escape")
-        await settle(pilot)
+        await press(pilot, "escape")
         assert len([line for line in table_lines(app)[1:] if line]) == 2
 
 
 async def test_more_than_a_page_of_keys_shows_at_once_and_is_then_counted(ks: KeyStore) -> None:
     ks.seed_demo(450)
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
         # Opening, too, shows the first page and counts the rest in the background.
         assert "450 keys" in str(app.screen.query_one("#store-info").render())
-        await pilot.press("/", "-")
-        await settle(pilot)
+        await press(pilot, "/", "-")
         header = str(app.screen.query_one("#store-info").render())
         assert "450 keys matching '-'" in header and "counting" not in header
-        await pilot.press("enter", "end")
-        await settle(pilot)
+        await press(pilot, "enter", "end")
         assert app.screen.table.cursor_row == 449
         # A filter with fewer matches than a page is counted by the page itself.
-        await pilot.press("/", "ctrl+u", *"-1")
-        await settle(pilot)
+        await press(pilot, "/", "ctrl+u", *"-1")
         expected = ks.keys.count(KeyQuery(search="-1"))
         assert f"{expected} keys matching '-1'" in str(app.screen.query_one("#store-info").render())
 
 
 async def test_a_key_changed_by_someone_else_is_never_overwritten(ks: KeyStore, store_url: str) -> None:
     ks.keys.create("svc", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "enter")
         await pilot.press("end", *" mine")
         with KeyStore(store_url, actor="other admin") as other:
             other.keys.edit("svc", name="theirs")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, ConfirmScreen)
         assert ks.keys.get("theirs").name == "theirs"
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert isinstance(app.screen, KeyFormScreen)
         assert app.screen.query_one("#name", Input).value == "theirs"
 
 
 async def test_escape_with_unsaved_changes_asks_before_discarding(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "a")
         await pilot.press(*"half typed", "escape")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("n")
@@ -244,9 +208,8 @@ async def test_escape_with_unsaved_changes_asks_before_discarding(ks: KeyStore) 
 async def test_names_that_look_like_markup_are_shown_literally(ks: KeyStore) -> None:
     ks.keys.create("[bold]x[/bold]", ["users:read"])
     ks.keys.create("[@click=app.quit]", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=(120, 24)) as pilot:
-        await settle(pilot)
+    async with opened(ks, (120, 24)) as pilot:
+        app = pilot.app
         await pilot.pause()
         lines = table_lines(app)
         assert any(line.startswith("[@click=app.quit]") for line in lines)
@@ -255,9 +218,8 @@ async def test_names_that_look_like_markup_are_shown_literally(ks: KeyStore) -> 
 
 async def test_an_empty_store_tells_the_admin_what_to_do(store_url: str) -> None:
     with KeyStore(store_url, actor="t") as empty:
-        app = make_app(empty)
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with opened(empty, SIZE) as pilot:
+            app = pilot.app
             hint = str(app.screen.query_one("#empty-hint").render())
             assert "No scopes yet" in hint and "press s" in hint.lower()
             empty.scopes.add("users:read")
@@ -267,9 +229,8 @@ async def test_an_empty_store_tells_the_admin_what_to_do(store_url: str) -> None
 
 
 async def test_changes_made_elsewhere_appear_without_a_restart(ks: KeyStore, store_url: str) -> None:
-    app = make_app(ks, poll_seconds=0.2)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE, poll_seconds=0.2) as pilot:
+        app = pilot.app
         with KeyStore(store_url, actor="cli") as other:
             other.keys.create("made by the cli", ["users:read"])
         await pilot.pause(0.6)
@@ -277,9 +238,8 @@ async def test_changes_made_elsewhere_appear_without_a_restart(ks: KeyStore, sto
 
 
 async def test_help_lists_every_binding(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpScreen)
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
@@ -290,9 +250,8 @@ async def test_help_lists_every_binding(ks: KeyStore) -> None:
 
 
 async def test_the_key_bar_follows_the_focus_and_a_click_presses_a_key(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
         bar = app.keys_screen.query_one(KeyBar)
 
         def drawn() -> str:
@@ -312,25 +271,18 @@ async def test_the_key_bar_follows_the_focus_and_a_click_presses_a_key(ks: KeySt
 
 
 async def test_scopes_screen_adds_and_removes_scopes(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        await pilot.press("a", *"reports:read", "tab", *"Download reports", "enter")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        await press(pilot, "s")
+        await press(pilot, "a", *"reports:read", "tab", *"Download reports", "enter")
         assert "reports:read" in ks.scopes.names()
         assert [s.description for s in ks.scopes.list() if s.name == "reports:read"] == ["Download reports"]
 
 
 async def test_a_bad_scope_name_is_shown_in_the_scope_form_and_nothing_is_saved(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("s")
-        await settle(pilot)
-        await pilot.press("a", *"Bad Name!", "ctrl+s")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "s")
+        await press(pilot, "a", *"Bad Name!", "ctrl+s")
         error = app.screen.query_one("#scope-error", Label)
         assert error.display and error.region.height >= 1  # on screen, not only set
         assert "scope" in str(error.render()).lower()
@@ -339,11 +291,9 @@ async def test_a_bad_scope_name_is_shown_in_the_scope_form_and_nothing_is_saved(
 
 
 async def test_the_scope_under_the_cursor_and_the_selected_ones_differ_in_characters(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "a")
         await pilot.press("tab", "down", "space")
         checklist = app.screen.query_one(ScopeChecklist)
         prompts = [str(checklist.get_option_at_index(i).prompt) for i in range(checklist.option_count)]
@@ -354,19 +304,15 @@ async def test_the_scope_under_the_cursor_and_the_selected_ones_differ_in_charac
 
 async def test_x_deletes_an_inactive_key_after_asking_and_refuses_an_active_one(ks: KeyStore) -> None:
     issued = ks.keys.create("svc", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("x")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "x")
         assert not isinstance(app.screen, ConfirmScreen)
         assert any("deactivate it first" in str(n.message) for n in app._notifications)
-        await pilot.press("d", "y")
-        await settle(pilot)
+        await press(pilot, "d", "y")
         await pilot.press("x")
         assert isinstance(app.screen, ConfirmScreen)
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert ks.keys.count() == 0
         assert "No keys yet" in str(app.screen.query_one("#empty-hint").render())
     assert ks.verify(issued.key).reason == "unknown"
@@ -380,9 +326,8 @@ async def test_keys_about_to_expire_say_so_in_words_and_the_header_counts_them(
     ks.keys.create("within hours", ["users:read"], expires_at=now + timedelta(hours=5, minutes=1))
     ks.keys.create("later", ["users:read"], expires_at=now + timedelta(days=40))
     ks.keys.create("off anyway", ["users:read"], active=False, expires_at=now + timedelta(days=2))
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
         assert " in 3d " in row_of(app, "soon")
         assert " in 5h " in row_of(app, "within hours")
         assert (now + timedelta(days=40)).strftime("%Y-%m-%d") in row_of(app, "later")
@@ -390,9 +335,8 @@ async def test_keys_about_to_expire_say_so_in_words_and_the_header_counts_them(
         assert "2 expire within 14 days" in str(app.screen.query_one("#store-info").render())
 
     monkeypatch.setenv("KEYCONSOLE_EXPIRY_WARN_DAYS", "1")
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
         assert " in 3d " not in row_of(app, "soon")
         assert "1 expires within 1 day" in str(app.screen.query_one("#store-info").render())
 
@@ -402,9 +346,8 @@ async def test_a_key_that_expires_while_the_console_is_open_is_shown_expired(sto
     with KeyStore(store_url, actor="tester", clock=lambda: moment[0]) as store:
         store.scopes.add("users:read")
         store.keys.create("short lived", ["users:read"], expires_at=moment[0] + timedelta(minutes=3, seconds=30))
-        app = make_app(store, poll_seconds=0.05, clock=lambda: moment[0])
-        async with app.run_test(size=SIZE) as pilot:
-            await settle(pilot)
+        async with opened(store, SIZE, poll_seconds=0.05, clock=lambda: moment[0]) as pilot:
+            app = pilot.app
             assert " in 3m " in row_of(app, "short lived")
             assert "1 expires within 14 days" in str(app.screen.query_one("#store-info").render())
             moment[0] += timedelta(minutes=2)  # nobody changes anything meanwhile
@@ -420,11 +363,9 @@ async def test_a_key_that_expires_while_the_console_is_open_is_shown_expired(sto
 
 async def test_the_active_toggle_answers_arrows_and_enter_like_a_radio_group(ks: KeyStore) -> None:
     ks.keys.create("svc", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "enter")
         await pilot.press("tab", "tab")
         toggle = app.screen.query_one(YesNo)
         assert app.focused is toggle and toggle.value
@@ -437,24 +378,18 @@ async def test_the_active_toggle_answers_arrows_and_enter_like_a_radio_group(ks:
 
 
 async def test_the_form_keeps_an_owner_and_a_note_and_the_filter_finds_the_owner(ks: KeyStore) -> None:
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
+        await press(pilot, "a")
         await pilot.press(*"exporter", "tab", "space", "tab", "tab", "tab", *"[b]Alice[/b]", "tab", *"nightly export")
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press(pilot, "ctrl+s")
         assert isinstance(app.screen, RevealKeyScreen)
-        await pilot.press("enter")
-        await settle(pilot)
+        await press(pilot, "enter")
         info = ks.keys.get("exporter")
         assert (info.owner, info.note) == ("[b]Alice[/b]", "nightly export")
-        await pilot.press("/", *"[b]ali")
-        await settle(pilot)
+        await press(pilot, "/", *"[b]ali")
         assert [line.split()[0] for line in table_lines(app)[1:] if line] == ["exporter"]
-        await pilot.press("enter", "enter")
-        await settle(pilot)
+        await press(pilot, "enter", "enter")
         assert app.screen.query_one("#owner", Input).value == "[b]Alice[/b]", "shown literally, not as markup"
 
 
@@ -464,9 +399,8 @@ async def test_v_cycles_the_quick_views_and_the_filter_works_within_each(ks: Key
     ks.keys.create("off", ["users:read"], active=False)
     ks.keys.create("soon", ["users:read"], expires_at=now + timedelta(days=2))
     ks.keys.create("live too", ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
 
         def header() -> str:
             return str(app.screen.query_one("#store-info").render())
@@ -476,8 +410,7 @@ async def test_v_cycles_the_quick_views_and_the_filter_works_within_each(ks: Key
 
         seen = {}
         for _ in range(5):
-            await pilot.press("v")
-            await settle(pilot)
+            await press(pilot, "v")
             seen[header().split("  ")[2]] = names()
         assert seen == {
             "Active: 3 keys": ["live", "live", "soon"],
@@ -488,16 +421,14 @@ async def test_v_cycles_the_quick_views_and_the_filter_works_within_each(ks: Key
         }
         assert "Press v for the next view" in str(app.screen.query_one("#empty-hint").render())
         await pilot.press("v", "v")  # Unused -> All -> Active
-        await pilot.press("/", *"too")
-        await settle(pilot)
+        await press(pilot, "/", *"too")
         assert names() == ["live"] and "Active: 1 key matching 'too'" in header()
 
 
 async def details_shown(pilot: Pilot[None]) -> tuple[str, str]:
     """Press i on the key under the cursor: the details' facts and last changes, as text."""
     await settle(pilot)
-    await pilot.press("i")
-    await settle(pilot)
+    await press(pilot, "i")
     screen = pilot.app.screen
     return str(screen.query_one("#facts").render()), str(screen.query_one("#events").render())
 
@@ -506,15 +437,14 @@ async def test_i_shows_everything_about_the_key_and_its_last_changes(ks: KeyStor
     scopes = ["billing:read", "users:read", "users:write"]
     ks.keys.create("svc [prod]", scopes, owner="[red]ops[/red]", note="nightly export")
     ks.keys.rotate("svc [prod]", grace=timedelta(hours=2))
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
+    async with opened(ks, SIZE) as pilot:
         shown, events = await details_shown(pilot)
         assert "billing:read, users:read, users:write" in shown, "every scope, uncut"
         assert "[red]ops[/red]" in shown and "nightly export" in shown, "shown literally, never as markup"
         assert "rotation grace" in shown and "by tester" in shown
         assert events.index("key.rotate") < events.index("key.create")
         await pilot.press("escape")
-        assert not isinstance(app.screen, ModalScreen)
+        assert not isinstance(pilot.app.screen, ModalScreen)
 
 
 async def test_a_key_a_scan_switched_off_says_where_it_leaked(ks: KeyStore) -> None:
@@ -522,13 +452,13 @@ async def test_a_key_a_scan_switched_off_says_where_it_leaked(ks: KeyStore) -> N
     ks.keys.set_active_many(["leaky"], False, because={
         ks.keys.get("leaky").public_id: {LEAKED_AT: ["deploy/[b]env[/b].sh:2 (commit 0123abcd)"]},
     })
-    async with make_app(ks).run_test(size=SIZE) as pilot:
+    async with opened(ks, SIZE) as pilot:
         shown, events = await details_shown(pilot)
         assert "INACTIVE (found leaked at deploy/[b]env[/b].sh:2 (commit 0123abcd))" in shown
         assert '"leaked_at": ["deploy/[b]env[/b].sh:2' in events
     ks.keys.set_active("leaky", True)
     ks.keys.set_active("leaky", False)
-    async with make_app(ks).run_test(size=SIZE) as pilot:
+    async with opened(ks, SIZE) as pilot:
         shown, _events = await details_shown(pilot)
         assert "found leaked" not in shown, "switched off again by hand"
 
@@ -536,9 +466,8 @@ async def test_a_key_a_scan_switched_off_says_where_it_leaked(ks: KeyStore) -> N
 async def test_space_marks_keys_and_d_and_x_act_on_all_of_them_after_one_question(ks: KeyStore) -> None:
     for name in ("alpha", "bravo", "charlie"):
         ks.keys.create(name, ["users:read"])
-    app = make_app(ks)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
+    async with opened(ks, SIZE) as pilot:
+        app = pilot.app
         await pilot.press("space", "space")  # alpha and bravo; the cursor moves on
         assert row_of(app, "* alpha") and row_of(app, "* bravo") and row_of(app, "charlie")
         assert "2 marked" in str(app.screen.query_one("#store-info").render())
@@ -546,21 +475,18 @@ async def test_space_marks_keys_and_d_and_x_act_on_all_of_them_after_one_questio
         assert isinstance(app.screen, ConfirmScreen)
         question = str(app.screen.query_one(".question").render())
         assert "Deactivate 2 marked key(s)?" in question and "alpha" in question and "bravo" in question
-        await pilot.press("y")
-        await settle(pilot)
+        await press(pilot, "y")
         assert [key.name for key in ks.keys.list(KeyQuery(status="inactive"))] == ["alpha", "bravo"]
         assert "marked" not in str(app.screen.query_one("#store-info").render())
         switched = [(e.action, e.key_name) for e in ks.audit.query(limit=2)]
         assert sorted(switched) == [("key.deactivate", "alpha"), ("key.deactivate", "bravo")]
 
         await pilot.press("home", "space", "space", "space")  # all three: charlie is active
-        await pilot.press("x")
-        await settle(pilot)
+        await press(pilot, "x")
         assert not isinstance(app.screen, ConfirmScreen)
         assert any("deactivate them first" in str(n.message) for n in app._notifications)
         await pilot.press("space")  # the cursor stayed on the last row: unmark charlie
-        await pilot.press("x", "y")
-        await settle(pilot)
+        await press(pilot, "x", "y")
         assert [key.name for key in ks.keys.list()] == ["charlie"]
         await pilot.press("space", "escape")
         assert "marked" not in str(app.screen.query_one("#store-info").render()), "escape clears the marks"
@@ -568,18 +494,14 @@ async def test_space_marks_keys_and_d_and_x_act_on_all_of_them_after_one_questio
 
 async def test_the_form_shows_the_lifetime_policy_and_refuses_a_later_expiry_beside_expires(ks: KeyStore) -> None:
     ks.policy.set(max_lifetime=timedelta(days=30))
-    app = make_app(ks)
-    async with app.run_test(size=(80, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+    async with opened(ks, (80, 40)) as pilot:
+        app = pilot.app
+        await press(pilot, "a")
         assert "at most 30 days" in str(app.screen.query_one("#policy-note").render())
-        await pilot.press(*"svc", "tab", "space", "tab", "tab", *"90d", "ctrl+s")
-        await settle(pilot)
+        await press(pilot, *"svc", "tab", "space", "tab", "tab", *"90d", "ctrl+s")
         assert isinstance(app.screen, KeyFormScreen)
         assert "at most 30 days" in str(app.screen.query_one("#expires-error").render())
-        await pilot.press(*["backspace"] * 3, "ctrl+s")
-        await settle(pilot)
+        await press(pilot, *["backspace"] * 3, "ctrl+s")
         assert isinstance(app.screen, RevealKeyScreen), "left empty, the policy's default applies"
     expires = ks.keys.get("svc").expires_at
     assert expires is not None and expires - datetime.now(UTC) <= timedelta(days=30)

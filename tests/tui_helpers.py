@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
 from textual.pilot import Pilot
 
-from keyconsole.tui.app import KeyConsoleApp
+from keyconsole import KeyStore
+from keyconsole.tui.app import KeyConsoleApp, make_app
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 
@@ -26,6 +31,20 @@ async def settle(pilot: Pilot[None], *, rounds: int = 100) -> None:
             except Exception:  # noqa: BLE001, S110 - a cancelled or failed worker has finished too
                 pass
     raise AssertionError(f"the console was still busy after {rounds} rounds")
+
+
+async def press(pilot: Pilot[None], *keys: str) -> None:
+    """Press ``keys``, then wait until what they started is done and on screen."""
+    await pilot.press(*keys)
+    await settle(pilot)
+
+
+@asynccontextmanager
+async def opened(store: KeyStore, size: tuple[int, int], **options: Any) -> AsyncIterator[Pilot[None]]:
+    """The console on ``store``, its first screen read and shown."""
+    async with make_app(store, **options).run_test(size=size) as pilot:
+        await settle(pilot)
+        yield pilot
 
 
 def table_lines(app: KeyConsoleApp) -> list[str]:
