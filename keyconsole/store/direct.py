@@ -88,13 +88,29 @@ def schema_revision(connection: Any) -> str | None:
 def unusable_because(driver: Driver) -> str | None:
     """Why the store cannot be used as it stands (missing, foreign, to be migrated, newer),
     or None when it can. Raises the driver's error when the store cannot be reached."""
+    found = ready_lookup(driver)
+    if isinstance(found, str):
+        return found
+    found.close()
+    return None
+
+
+def ready_lookup(driver: Driver) -> KeyLookup | str:
+    """A verify lookup on the store, serving on the connection that found it ready; or why
+    it cannot be used. Raises the driver's error when the store cannot be reached."""
     if driver.sqlite_path is not None and not driver.sqlite_path.is_file():
         return f"there is no store at {driver.sqlite_path}"
     connection = driver.connect()
-    try:
-        revision = schema_revision(connection)
-    finally:
+    problem = _schema_problem(driver, schema_revision(connection))
+    if problem is not None:
         connection.close()
+        return problem
+    lookup = driver.lookup()
+    lookup.adopt(connection)
+    return lookup
+
+
+def _schema_problem(driver: Driver, revision: str | None) -> str | None:
     if revision is None:
         return f"{driver.display_name} is not a keyconsole store"
     # Revisions are zero-padded numbers (store/migrations/versions), so text order is age.
@@ -124,15 +140,17 @@ def open_direct(db: str | None) -> DirectConnection | None:
 
 
 def open_lookup(db: str | None) -> KeyLookup | None:
-    """A verify lookup on a direct connection to ``db``, or None."""
-    direct = open_direct(db)
-    if direct is None:
+    """A verify lookup on a direct connection to ``db`` if it is ready to use, or None."""
+    driver = find_driver(db)
+    if driver is None:
         return None
-    lookup = direct.driver.lookup()
+    try:
+        found = ready_lookup(driver)
+    except Exception:  # noqa: BLE001 - the normal open explains it properly
+        return None
     # The connection that checked the schema serves the lookups too: a one-shot
     # `keyconsole verify` connects (and on PostgreSQL authenticates) once, not twice.
-    lookup.adopt(direct.connection)
-    return lookup
+    return None if isinstance(found, str) else found
 
 
 def _postgres(address: StoreAddress) -> Driver:

@@ -15,8 +15,8 @@ from keyconsole import tokens
 from keyconsole.errors import StoreUnavailable
 from keyconsole.hashing import secret_matches
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNCHECKED, UNKNOWN, Finding
-from keyconsole.store.direct import find_driver, unusable_because
+from keyconsole.service.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNKNOWN, Finding
+from keyconsole.store.direct import find_driver, ready_lookup
 from keyconsole.store.key_lookup import KeyLookup, KeyState
 
 
@@ -65,18 +65,15 @@ def judge_in_store(db: str | None, findings: list[Finding]) -> str | None:
     if driver is None:
         return f"cannot read the store {db!r} directly: give a SQLite file or a PostgreSQL URL"
     try:
-        unusable = unusable_because(driver)
+        lookup = ready_lookup(driver)
     except driver.driver_error as error:
         return f"cannot use the store {driver.display_name}: {error}".splitlines()[0]
-    if unusable is not None:
-        return unusable
-    lookup = driver.lookup()
+    if isinstance(lookup, str):
+        return lookup
     try:
         StatusCheck(lookup).judge(findings)
     except StoreUnavailable as error:
-        for finding in findings:
-            finding.status = UNCHECKED
-        return str(error)
+        return str(error)  # judge sets no status until every key is judged
     finally:
         lookup.close()
     return None
