@@ -1,7 +1,7 @@
 """Remembers which (stored hash, presented secret) pairs argon2 has already judged, and
 bounds the argon2 work that wrong secrets can cause.
 
-Keys are the stored hash string plus a SHA-256 of the presented key (which holds the
+Keys are the stored hash string plus a BLAKE2s digest of the presented key (which holds the
 secret): a rotation writes a new hash, so a cached answer can never vouch for a rotated
 secret, and the cache holds no secret in clear. Only the hash check is cached; the caller still reads the key's row
 (active, expiry, scopes) on every call. Right and wrong answers are remembered apart: only
@@ -74,7 +74,7 @@ class HashCheckCache:
 
     def known(self, stored_hash: str, digest: bytes, _secret: Callable[[], str]) -> Verdict | None:
         """The verdict if this pair was judged before; None when only argon2 can tell.
-        ``digest`` is the presented key's SHA-256; ``_secret`` is not needed here."""
+        ``digest`` is the presented key's BLAKE2s digest; ``_secret`` is not needed here."""
         entry = (stored_hash, digest)
         return self._matches.get(entry) or self._mismatches.get(entry)
 

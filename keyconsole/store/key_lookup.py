@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 
 from keyconsole import moments
 from keyconsole.errors import StoreUnavailable
+from keyconsole.store.commit_watch import watch_commits
 from keyconsole.store.connection_pool import ConnectionPool, Pooled
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
 
@@ -36,7 +37,8 @@ _LOOKUP = (
 )
 _TOUCH = "UPDATE api_keys SET last_used_at = {param} WHERE id = {param}"
 # SQLite counts, per connection, the commits other connections made since: while it stands
-# still, the rows read on that connection are still current. Reading it costs half a lookup.
+# still, the rows read on that connection are still current. Reading it costs half a lookup,
+# so it is asked only where a commit watch (store/commit_watch.py) cannot tell.
 _DATA_VERSION = "PRAGMA data_version"
 # Rows remembered per connection; unknown ids count too, so a flood of them cannot grow it.
 MEMO_ENTRIES = 10_000
@@ -147,8 +149,14 @@ class KeyLookup:
     def _read(self, item: Pooled, public_id: str) -> KeyState | None:
         cursor = item.cursor
         if self._sqlite:
-            cursor.execute(_DATA_VERSION)
-            version = cursor.fetchone()[0]
+            watch = item.commit_watch
+            if watch is None and item.fresh:
+                watch = item.commit_watch = watch_commits(item.connection)
+            if watch is not None:
+                version = watch.marker()
+            else:
+                cursor.execute(_DATA_VERSION)
+                version = cursor.fetchone()[0]
             if version == item.memo_version:
                 state = item.memo.get(public_id, _NOT_READ)
                 if state is not _NOT_READ:

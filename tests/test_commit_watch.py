@@ -1,0 +1,154 @@
+"""The SQLite commit watch (store/commit_watch.py): every commit, from any connection or
+process, changes its marker; a warm verify asks the store nothing; where the watch cannot be
+trusted it is not used, and verification stays as fresh."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from keyconsole import KeyStore
+from keyconsole.service.verify import Verifier
+from keyconsole.store.commit_watch import CommitWatch, watch_commits
+from keyconsole.store.drivers import sqlite_connector
+from keyconsole.store.key_lookup import KeyLookup
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the watch is used on Linux only")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[tuple[KeyStore, Path]]:
+    path = tmp_path / "keys.db"
+    ks = KeyStore(f"sqlite:///{path}", actor="tester")
+    ks.scopes.add("users:read")
+    yield ks, path
+    ks.close()
+
+
+def _connection(path: Path) -> sqlite3.Connection:
+    return sqlite_connector(path)()
+
+
+def _watch(connection: sqlite3.Connection) -> CommitWatch:
+    watch = watch_commits(connection)
+    assert watch is not None
+    return watch
+
+
+def test_every_commit_changes_the_marker_and_reads_do_not(store: tuple[KeyStore, Path]) -> None:
+    _, path = store
+    reader, writer = _connection(path), _connection(path)
+    watch = _watch(reader)
+    writer.execute("CREATE TABLE scratch (n INTEGER)")
+    rng = random.Random(7)
+    commits = 0
+    for step in range(400):
+        before = watch.marker()
+        action = rng.choice(["commit", "commit", "read", "checkpoint", "restart"])
+        if action == "commit":
+            writer.execute("INSERT INTO scratch VALUES (?)", (step,))
+            commits += 1
+            assert watch.marker() != before, f"step {step}: a commit left the marker as it was"
+        elif action == "read":
+            reader.execute("SELECT count(*) FROM scratch").fetchone()
+            writer.execute("SELECT count(*) FROM api_keys").fetchone()
+            assert watch.marker() == before, f"step {step}: a read changed the marker"
+        else:
+            # Checkpoints move the WAL back to its start; the commits after must still show.
+            mode = "PASSIVE" if action == "checkpoint" else "TRUNCATE"
+            writer.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+    assert commits > 100
+    watch.close()
+    reader.close()
+    writer.close()
+
+
+def test_a_commit_in_another_process_changes_the_marker(store: tuple[KeyStore, Path]) -> None:
+    ks, path = store
+    ks.keys.create("svc", ["users:read"])
+    reader = _connection(path)
+    watch = _watch(reader)
+    before = watch.marker()
+    subprocess.run(
+        [sys.executable, "-m", "keyconsole", "--db", f"sqlite:///{path}", "keys", "deactivate", "svc"],
+        check=True, capture_output=True,
+    )
+    assert watch.marker() != before
+    watch.close()
+    reader.close()
+
+
+def test_no_watch_where_it_cannot_be_trusted(tmp_path: Path) -> None:
+    rollback = sqlite3.connect(tmp_path / "rollback.db", isolation_level=None)
+    rollback.execute("CREATE TABLE t (n INTEGER)")
+    assert rollback.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert watch_commits(rollback) is None
+    assert watch_commits(sqlite3.connect(":memory:")) is None
+    rollback.close()
+
+
+def _traced_lookup(path: Path, statements: list[str]) -> KeyLookup:
+    connect = sqlite_connector(path)
+
+    def traced() -> sqlite3.Connection:
+        connection = connect()
+        connection.set_trace_callback(statements.append)
+        return connection
+
+    return KeyLookup(traced, dialect="sqlite", display_name=str(path), driver_error=sqlite3.Error)
+
+
+def test_a_warm_verify_asks_the_store_nothing_and_a_change_counts_at_once(store: tuple[KeyStore, Path]) -> None:
+    ks, path = store
+    issued = ks.keys.create("svc", ["users:read"])
+    statements: list[str] = []
+    verifier = Verifier(_traced_lookup(path, statements))
+    # The first call writes "last used"; that commit makes the second read the row again.
+    for _ in range(2):
+        assert verifier.verify(issued.key, ["users:read"])
+    statements.clear()
+    for _ in range(50):
+        assert verifier.verify(issued.key, ["users:read"])
+    assert statements == []
+
+    ks.keys.set_active("svc", False)
+    assert verifier.verify(issued.key).reason == "inactive"
+    assert any(statement.startswith("SELECT") for statement in statements)
+    ks.keys.set_active("svc", True)
+    ks.scopes.add("users:write")
+    ks.keys.edit("svc", scopes=["users:write"])
+    assert verifier.verify(issued.key, ["users:read"]).reason == "missing_scope"
+    verifier.close()
+
+
+@pytest.mark.parametrize("opened_as", [lambda path: path, lambda path: path.parent / "link.db"])
+def test_verification_through_any_path_sees_a_deactivation_at_once(
+    store: tuple[KeyStore, Path], opened_as: Callable[[Path], Path]
+) -> None:
+    ks, path = store
+    issued = ks.keys.create("svc", ["users:read"])
+    (path.parent / "link.db").symlink_to(path)
+    verifier = Verifier(_traced_lookup(opened_as(path), []))
+    for _ in range(3):
+        assert verifier.verify(issued.key)
+    ks.keys.set_active("svc", False)
+    assert verifier.verify(issued.key).reason == "inactive"
+    verifier.close()
+
+
+def test_a_closed_lookup_opens_again_with_a_new_watch(store: tuple[KeyStore, Path]) -> None:
+    ks, path = store
+    issued = ks.keys.create("svc", ["users:read"])
+    verifier = Verifier(_traced_lookup(path, []))
+    assert verifier.verify(issued.key)
+    verifier.close()
+    assert verifier.verify(issued.key)
+    ks.keys.set_active("svc", False)
+    assert verifier.verify(issued.key).reason == "inactive"
+    verifier.close()
