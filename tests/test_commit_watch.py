@@ -4,6 +4,8 @@ trusted it is not used, and verification stays as fresh."""
 
 from __future__ import annotations
 
+import json
+import os
 import random
 import sqlite3
 import subprocess
@@ -150,5 +152,37 @@ def test_a_closed_lookup_opens_again_with_a_new_watch(store: tuple[KeyStore, Pat
     verifier.close()
     assert verifier.verify(issued.key)
     ks.keys.set_active("svc", False)
+    assert verifier.verify(issued.key).reason == "inactive"
+    verifier.close()
+
+
+def test_a_forked_child_watches_on_its_own_and_sees_a_deactivation_at_once(store: tuple[KeyStore, Path]) -> None:
+    ks, path = store
+    issued = ks.keys.create("svc", ["users:read"])
+    verifier = Verifier(_traced_lookup(path, []))
+    for _ in range(2):
+        assert verifier.verify(issued.key)
+    to_child_read, to_child_write = os.pipe()
+    from_child_read, from_child_write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            answers = [verifier.verify(issued.key).reason, verifier.verify(issued.key).reason]
+            os.write(from_child_write, b"x")
+            os.read(to_child_read, 1)  # the parent has deactivated the key
+            answers.append(verifier.verify(issued.key).reason)
+            os.write(from_child_write, json.dumps(answers).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.read(from_child_read, 1)
+    ks.keys.set_active("svc", False)
+    os.write(to_child_write, b"x")
+    os.close(from_child_write)
+    with os.fdopen(from_child_read) as report:
+        answers = json.loads(report.read())
+    assert os.waitpid(pid, 0)[1] == 0
+    assert answers == ["ok", "ok", "inactive"]
     assert verifier.verify(issued.key).reason == "inactive"
     verifier.close()

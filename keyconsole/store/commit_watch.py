@@ -52,23 +52,24 @@ class CommitWatch:
 
 
 def watch_commits(connection: sqlite3.Connection) -> CommitWatch | None:
-    """A watch on the store ``connection`` has open, or None where none can be trusted."""
+    """A watch on the store ``connection`` has open (keep it open while the watch is used),
+    or None where none can be trusted. Raises sqlite3.Error when the store cannot be read."""
     if sys.platform != "linux":
         return None
+    cursor = connection.cursor()
     try:
-        cursor = connection.cursor()
-        try:
-            # A read maps the -shm (if it was not mapped yet) before it is looked for.
-            cursor.execute("PRAGMA data_version").fetchone()
-            if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                return None
-            main = next(row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main")
-        finally:
-            cursor.close()
-        if not main:
-            return None  # in memory
-        return _map_header(main + "-shm")
-    except (sqlite3.Error, OSError, ValueError, StopIteration):
+        # A read maps the -shm (if it was not mapped yet) before it is looked for.
+        cursor.execute("PRAGMA data_version").fetchone()
+        if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            return None
+        main = [row[2] for row in cursor.execute("PRAGMA database_list") if row[1] == "main"]
+    finally:
+        cursor.close()
+    if not main or not main[0]:
+        return None  # in memory
+    try:
+        return _map_header(main[0] + "-shm")
+    except (OSError, ValueError):
         return None
 
 

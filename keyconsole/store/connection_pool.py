@@ -27,23 +27,16 @@ DEFAULT_WAIT_S = 5.0
 
 
 class Pooled:
-    """A connection, its one cursor, whether it has served a query yet, and what its user
-    remembers of the data it read (valid as long as ``memo_version`` says; ``commit_watch``,
-    when its user set one, is closed with the connection)."""
+    """A connection, its one cursor, and whether it has served a query yet."""
 
-    __slots__ = ("commit_watch", "connection", "cursor", "fresh", "memo", "memo_version")
+    __slots__ = ("connection", "cursor", "fresh")
 
     def __init__(self, connection: Any) -> None:
         self.connection = connection
         self.cursor = connection.cursor()
         self.fresh = True
-        self.memo: dict[Any, Any] = {}
-        self.memo_version: Any = None
-        self.commit_watch: Any = None
 
     def close(self) -> None:
-        if self.commit_watch is not None:
-            self.commit_watch.close()
         try:
             self.connection.close()
         except Exception:  # noqa: BLE001 - closing a broken connection may fail too; it is gone either way

@@ -12,7 +12,8 @@ connection opened directly (store/direct.py), without paying for SQLAlchemy's im
 Connections come from the hot path's own pool (store/connection_pool.py), shared by any
 number of threads, and run in autocommit mode: every lookup sees the latest committed row
 (no transaction holds an old snapshot) and nothing is left idle in a transaction on the
-server.
+server. On SQLite the rows read are remembered while nobody commits
+(store/remembered_rows.py): a warm lookup then runs no query and takes no connection.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from typing import Any, NamedTuple
 
 from keyconsole import moments
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store.commit_watch import watch_commits
-from keyconsole.store.connection_pool import ConnectionPool, Pooled
+from keyconsole.store.connection_pool import ConnectionPool
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
+from keyconsole.store.remembered_rows import NOT_KNOWN, RememberedRows
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
@@ -36,12 +37,6 @@ _LOOKUP = (
     " FROM api_keys k WHERE k.public_id = {param}"
 )
 _TOUCH = "UPDATE api_keys SET last_used_at = {param} WHERE id = {param}"
-# SQLite counts, per connection, the commits other connections made since: while it stands
-# still, the rows read on that connection are still current. Reading it costs half a lookup,
-# so it is asked only where a commit watch (store/commit_watch.py) cannot tell.
-_DATA_VERSION = "PRAGMA data_version"
-# Rows remembered per connection; unknown ids count too, so a flood of them cannot grow it.
-MEMO_ENTRIES = 10_000
 _AGGREGATE = {"sqlite": "group_concat", "postgresql": "string_agg"}
 _PARAM = {"sqlite": "?", "postgresql": "%s"}
 # How long "last used" may wait for SQLite's write lock before it is skipped: a verifier
@@ -65,9 +60,6 @@ def _column_value(moment: datetime, dialect: str) -> Any:
     """``moment`` as models.UTCDateTime stores it: naive UTC, as text on SQLite."""
     naive = moments.to_column(moment)
     return naive.strftime(moments.SQLITE_TEXT) if dialect == "sqlite" else naive
-
-
-_NOT_READ = object()
 
 
 class _ServedBeforeAndFailed(Exception):
@@ -112,10 +104,23 @@ class KeyLookup:
         self._display_name = display_name
         self._driver_error = driver_error
         self._sqlite = dialect == "sqlite"
+        self._remembered = RememberedRows(connect, driver_error) if self._sqlite else None
         self._sql = _LOOKUP.format(aggregate=_AGGREGATE[dialect], param=_PARAM[dialect])
         self._touch_sql = _TOUCH.format(param=_PARAM[dialect])
 
     def find(self, public_id: str) -> KeyState | None:
+        remembered = self._remembered
+        if remembered is None:
+            return self._find_in_store(public_id)
+        state = remembered.recall(public_id)
+        if state is not NOT_KNOWN:
+            return state  # type: ignore[no-any-return]
+        marker = remembered.marker()
+        state = self._find_in_store(public_id)
+        remembered.keep(public_id, marker, state)
+        return state
+
+    def _find_in_store(self, public_id: str) -> KeyState | None:
         try:
             return self._read_once(public_id)
         except _ServedBeforeAndFailed:
@@ -133,7 +138,9 @@ class KeyLookup:
         except self._driver_error as error:
             raise self._unavailable(error) from None
         try:
-            state = self._read(item, public_id)
+            cursor = item.cursor
+            cursor.execute(self._sql, (public_id,))
+            state = _key_state(cursor.fetchone())
         except self._driver_error as error:
             self._pool.discard(item)
             if item.fresh:
@@ -144,32 +151,6 @@ class KeyLookup:
             self._pool.discard(item)
             raise
         self._pool.give_back(item)
-        return state
-
-    def _read(self, item: Pooled, public_id: str) -> KeyState | None:
-        cursor = item.cursor
-        if self._sqlite:
-            watch = item.commit_watch
-            if watch is None and item.fresh:
-                watch = item.commit_watch = watch_commits(item.connection)
-            if watch is not None:
-                version = watch.marker()
-            else:
-                cursor.execute(_DATA_VERSION)
-                version = cursor.fetchone()[0]
-            if version == item.memo_version:
-                state = item.memo.get(public_id, _NOT_READ)
-                if state is not _NOT_READ:
-                    return state  # type: ignore[no-any-return]
-            else:
-                item.memo.clear()
-                item.memo_version = version
-        cursor.execute(self._sql, (public_id,))
-        state = _key_state(cursor.fetchone())
-        if self._sqlite:
-            if len(item.memo) >= MEMO_ENTRIES:
-                item.memo.clear()
-            item.memo[public_id] = state
         return state
 
     def touch(self, key_id: int, now: datetime) -> bool:
@@ -200,6 +181,8 @@ class KeyLookup:
 
     def close(self) -> None:
         """Close the idle connections (a connection in use closes when it comes back)."""
+        if self._remembered is not None:
+            self._remembered.close()
         self._pool.close()
 
     def adopt(self, connection: Any) -> None:

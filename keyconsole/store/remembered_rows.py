@@ -1,0 +1,108 @@
+"""Rows of a SQLite store remembered for as long as nobody commits.
+
+Each row is kept with the commit marker (store/commit_watch.py) read before the query that
+fetched it, and is given back only while the marker is still the same: no connection, in
+any process, has committed since, so the row is still what the store holds. Nothing is
+remembered where no watch can be trusted.
+
+The watch maps a file SQLite may truncate once nobody has the store open, so it keeps a
+connection of its own open for as long as it is used.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from keyconsole.store import fork_safety
+from keyconsole.store.commit_watch import CommitWatch, watch_commits
+
+# Rows remembered; unknown ids count too, so a flood of them cannot grow it.
+ENTRIES = 10_000
+NOT_KNOWN = object()
+_UNUSABLE = object()
+
+
+class RememberedRows:
+    def __init__(self, connect: Callable[[], Any], driver_error: type[Exception]) -> None:
+        self._connect = connect
+        self._driver_error = driver_error
+        self._lock = threading.Lock()
+        self._reset()
+        fork_safety.register(self)
+
+    def _reset(self) -> None:
+        self._watch: CommitWatch | object | None = None  # None: not opened yet
+        self._connection: Any = None
+        self._rows: dict[str, tuple[bytes, Any]] = {}
+
+    def recall(self, key: str) -> Any:
+        """The row kept for ``key`` if nothing was committed since it was read, else NOT_KNOWN."""
+        watch = self._watch
+        if watch is None:
+            watch = self._open()
+        if watch is _UNUSABLE:
+            return NOT_KNOWN
+        kept = self._rows.get(key)
+        if kept is None:
+            return NOT_KNOWN
+        try:
+            if kept[0] == watch.marker():  # type: ignore[union-attr]
+                return kept[1]
+        except ValueError:  # closed by another thread meanwhile
+            pass
+        return NOT_KNOWN
+
+    def marker(self) -> bytes | None:
+        """Read this before the query whose row is then given to ``keep``."""
+        watch = self._watch
+        if watch is None or watch is _UNUSABLE:
+            return None
+        try:
+            return watch.marker()  # type: ignore[union-attr]
+        except ValueError:
+            return None
+
+    def keep(self, key: str, marker: bytes | None, row: Any) -> None:
+        if marker is None:
+            return
+        if len(self._rows) >= ENTRIES:
+            self._rows.clear()
+        self._rows[key] = (marker, row)
+
+    def close(self) -> None:
+        with self._lock:
+            watch, connection = self._watch, self._connection
+            self._reset()
+        if isinstance(watch, CommitWatch):
+            watch.close()
+        if connection is not None:
+            connection.close()
+
+    def after_fork_in_child(self) -> None:
+        # The parent's connection holds the file for the parent only (its locks stay there).
+        if self._connection is not None:
+            fork_safety.leave_untouched([self._connection])
+        self._lock = threading.Lock()
+        self._reset()
+
+    def _open(self) -> CommitWatch | object | None:
+        with self._lock:
+            if self._watch is not None:
+                return self._watch
+            try:
+                connection = self._connect()
+            except self._driver_error:
+                return _UNUSABLE  # for this call; the lookup itself reports the store
+            try:
+                watch = watch_commits(connection)
+            except self._driver_error:
+                connection.close()
+                return _UNUSABLE  # for this call, as above
+            if watch is None:
+                connection.close()
+                self._watch = _UNUSABLE
+            else:
+                self._watch, self._connection = watch, connection
+            return self._watch
