@@ -101,11 +101,11 @@ def fastapi_side(tmp: Path, keys: int, seconds: float, rounds: int) -> dict[str,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=3)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--keys", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=400, help="DRF requests per view and round")
-    parser.add_argument("--drf-rounds", type=int, default=15, help="DRF rounds (short ones: the machine drifts)")
+    parser.add_argument("--drf-rounds", type=int, default=31, help="DRF rounds (short ones: the machine drifts)")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install wrk (Debian), then run this again")
@@ -118,22 +118,31 @@ def main() -> None:
             check=True, capture_output=True, text=True,
         ).stdout.strip().splitlines()[-1])
 
-    open_rps = statistics.median(r["rps"] for r in fastapi["unguarded"])
-    print(f"FastAPI on uvicorn, wrk -t2 -c64 -d{args.seconds:g}s, {args.keys:,} keys, median of {args.rounds} rounds")
+    rps = {name: [run["rps"] for run in runs] for name, runs in fastapi.items()}
+    open_rps = statistics.median(rps["unguarded"])
+    print(f"FastAPI on uvicorn, wrk -t2 -c64 -d{args.seconds:g}s, {args.keys:,} keys, {args.rounds} rounds;"
+          " ratios are each round's, median (range)")
     print(f"  unguarded endpoint          {open_rps:>9,.0f} req/s")
     for name, label, target in (("guarded", "Security(KeyconsoleAuth)", "target >= 0.80x"),
                                 ("noop", "Security(a no-op function)", "FastAPI's own cost of a Security dependency")):
-        ratios = sorted(g["rps"] / o["rps"] for g, o in zip(fastapi[name], fastapi["unguarded"], strict=True))
-        print(f"  {label:<27} {statistics.median(r['rps'] for r in fastapi[name]):>9,.0f} req/s   "
-              f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})   {target}")
-    print(f"DRF views through Django's test client, {args.requests:,} requests per view, median of {args.drf_rounds}"
-          f" rounds, {args.keys:,} keys")
-    base = drf["unguarded"]
+        print(f"  {label:<27} {statistics.median(rps[name]):>9,.0f} req/s   "
+              f"{_ratios(rps[name], rps['unguarded'])}   {target}")
+    print(f"  the guard's own cost: KeyconsoleAuth / the no-op, same rounds: {_ratios(rps['guarded'], rps['noop'])}")
+    print(f"DRF views through Django's test client, {args.requests:,} requests per view, {args.drf_rounds} rounds,"
+          f" {args.keys:,} keys; ratios are each round's, median (range)")
     for label, seconds in drf.items():
-        print(f"  {label:<42} {seconds * 1e6:7.0f} us/request  {1 / seconds:>7,.0f} req/s")
+        median = statistics.median(seconds)
+        print(f"  {label:<42} {median * 1e6:7.0f} us/request  {1 / median:>7,.0f} req/s")
     ours, theirs = drf["HasKeyScopes (keyconsole)"], drf["HasAPIKey (djangorestframework-api-key)"]
-    print(f"  HasKeyScopes: {theirs / ours:.2f}x HasAPIKey's requests/s (target >= 2x), "
-          f"{base / ours:.2f}x the unguarded view's (target >= 0.9x)")
+    print(f"  HasKeyScopes: {_ratios(theirs, ours)} HasAPIKey's requests/s (target >= 2x), "
+          f"{_ratios(drf['unguarded'], ours)} the unguarded view's (target >= 0.9x)")
+
+
+def _ratios(numerators: list[float], denominators: list[float]) -> str:
+    """One ratio per round, as "median (lowest-highest)": each round's figures were taken
+    moments apart, so the machine's drift cancels in its ratio."""
+    ratios = sorted(n / d for n, d in zip(numerators, denominators, strict=True))
+    return f"{statistics.median(ratios):.2f}x ({ratios[0]:.2f}-{ratios[-1]:.2f})"
 
 
 if __name__ == "__main__":
