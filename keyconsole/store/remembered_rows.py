@@ -98,8 +98,7 @@ class RememberedRows:
             try:
                 watch = watch_commits(connection)
             except self._driver_error:
-                connection.close()
-                return _UNUSABLE  # for this call, as above
+                watch = None  # a store SQLite opens but cannot read: every lookup asks it
             if watch is None:
                 connection.close()
                 self._watch = _UNUSABLE
