@@ -1,8 +1,10 @@
 """Verifying presented keys: the path every request of the protected API takes.
 
-Each call reads the key's current row (one indexed lookup by public id), so a deactivation,
+Each call gets the key's current row (one indexed lookup by public id; on SQLite a row
+remembered while nobody has committed since, store/remembered_rows.py), so a deactivation,
 a scope change, an expiry or the end of a rotation's grace period counts on the very next
-call in every process. Only argon2's verdict on a (hash, secret) pair is cached.
+call in every process. What is cached: argon2's verdict on a (hash, secret) pair, and an
+"ok" for as long as the row it was given for stays the same.
 """
 
 from __future__ import annotations
