@@ -73,7 +73,7 @@ class KeyconsoleAuthentication(BaseAuthentication):
             raise StoreUnreadable() from None
         if result.reason == "throttled":
             raise exceptions.Throttled(wait=result.retry_after)
-        if not result:
+        if not result.ok:
             raise exceptions.AuthenticationFailed(result.reason)
         return KeyUser(result), result
 

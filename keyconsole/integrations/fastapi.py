@@ -46,7 +46,7 @@ class KeyconsoleAuth(SecurityBase):
             result = await self._verifiers.asynchronous.verify(presented, security_scopes.scopes)
         except StoreUnavailable:
             raise HTTPException(STORE_UNAVAILABLE, "the key store cannot be read right now") from None
-        if not result:
+        if not result.ok:
             status = status_for(result.reason)
             raise HTTPException(status, result.reason, headers=refusal_headers(status, retry_after=result.retry_after))
         return result

@@ -74,7 +74,7 @@ class KeyconsoleBackend(AuthenticationBackend):
         except StoreUnavailable:
             raise KeyRefused("store_unavailable", STORE_UNAVAILABLE) from None
         # Scopes are the routes' business (@requires); a key that merely lacks one is valid.
-        if not result:
+        if not result.ok:
             raise KeyRefused(result.reason, status_for(result.reason), result.retry_after)
         return AuthCredentials(list(result.scopes)), KeyUser(result)
 

@@ -118,7 +118,7 @@ class Verifier:
         key = self._lookup.find(public_id)
         if key is None:
             return _UNKNOWN
-        if key == seen.valid_for:
+        if key is seen.valid_for or key == seen.valid_for:
             # The same row this secret was found valid for: its current hash, active, these
             # scopes. Only what time and the caller change is left to check.
             result = seen.result
