@@ -94,4 +94,10 @@ class PostgresServer:
             self.stop("immediate")
         except subprocess.CalledProcessError:
             pass
-        shutil.rmtree(self.root, ignore_errors=True)
+        # The server may still be removing its socket files while the tree is walked, which
+        # left an empty folder behind now and then: walk it again until it is gone.
+        for _ in range(5):
+            shutil.rmtree(self.root, ignore_errors=True)
+            if not self.root.exists():
+                return
+            time.sleep(0.1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import pty
 import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
@@ -275,3 +277,36 @@ def test_this_repository_holds_no_key(tmp_path: Path) -> None:
     tracked = git(project, "ls-files", "-z").split("\0")
     result = kc(f"sqlite:///{tmp_path / 'unused.db'}", "scan", "--offline", *filter(None, tracked), cwd=project)
     assert result.returncode == 0, result.stdout
+
+
+def test_a_terminal_sees_progress_while_many_found_keys_are_checked(sqlite_url: str, tmp_path: Path) -> None:
+    with KeyStore(sqlite_url, actor="tester") as store:
+        store.scopes.add("users:read")
+        keys = [store.keys.create(f"svc {n}", ["users:read"]).key for n in range(40)]
+    (tmp_path / "dump.txt").write_text("\n".join(keys))
+    terminal, stderr_end = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "keyconsole", "scan", "--format", "json", "--db", sqlite_url],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=stderr_end, text=True,
+    )
+    os.close(stderr_end)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the process closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    stdout, _ = process.communicate(timeout=60)
+    os.close(terminal)
+
+    assert process.returncode == 1
+    assert set(findings(subprocess.CompletedProcess([], 1, stdout, "")).values()) == {"live"}
+    text = shown.decode()
+    assert "asking the store: " in text and " of 40 key(s)" in text
+    # The progress line is wiped, then the summary is written on a line of its own.
+    after_progress = text[text.rindex("asking the store: "):]
+    wiped = after_progress.index("\r\x1b[K")
+    assert "40 finding(s) of 40 key(s): 40 live" in after_progress[wiped:]

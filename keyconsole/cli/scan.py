@@ -29,15 +29,23 @@ class Progress:
         self._drawn = False
 
     def __call__(self, what: str, count: int, bytes_read: int) -> None:
+        self.show(f"scanning: {count:,} {what}, {bytes_read / 1e6:,.0f} MB")
+
+    def judging(self, done: int, keys: int) -> None:
+        # Each distinct key found costs an argon2 run: a dump of many takes a while.
+        self.show(f"asking the store: {done:,} of {keys:,} key(s)")
+
+    def show(self, text: str) -> None:
         if not self._shown or (now := time.monotonic()) < self._next:
             return
         self._next = now + 0.2
         self._drawn = True
-        click.echo(f"\rscanning: {count:,} {what}, {bytes_read / 1e6:,.0f} MB\x1b[K", err=True, nl=False)
+        click.echo(f"\r{text}\x1b[K", err=True, nl=False)
 
     def clear(self) -> None:
         if self._drawn:
             click.echo("\r\x1b[K", err=True, nl=False)
+            self._drawn = False
 
 
 @click.command()
@@ -83,7 +91,10 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
         # Only now: a scan that finds nothing (or runs offline) never loads the store's drivers.
         from keyconsole.service.scan.statuses import judge_in_store
 
-        unchecked_because = judge_in_store(settings().db, findings)
+        try:
+            unchecked_because = judge_in_store(settings().db, findings, progress.judging)
+        finally:
+            progress.clear()
     PRINTERS[output_format or ("json" if settings().as_json else "text")](findings)
     for skipped in files.skipped:
         note(f"keyconsole: not scanned: {shown_path(skipped.path)}: {skipped.reason}")

@@ -8,7 +8,7 @@ Each distinct key is judged once, however often it was found.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from keyconsole import tokens
@@ -25,13 +25,18 @@ class StatusCheck:
         self._lookup = lookup
         self._now = clock
 
-    def judge(self, findings: Sequence[Finding]) -> None:
+    def judge(self, findings: Sequence[Finding], progress: Callable[[int, int], None] | None = None) -> None:
         """Set each finding's status (raises StoreUnavailable when the store cannot be read).
         Distinct keys are judged on every core at once: each costs an argon2 run, which
-        releases the interpreter lock."""
+        releases the interpreter lock. ``progress`` hears (keys judged, distinct keys)."""
         keys = list(dict.fromkeys(finding.key for finding in findings))
+        statuses: list[str] = []
         with ThreadPoolExecutor(max_workers=min(len(keys), os.cpu_count() or 1) or 1) as pool:
-            judged = dict(zip(keys, pool.map(self.status, keys), strict=True))
+            for status in pool.map(self.status, keys):
+                statuses.append(status)
+                if progress is not None:
+                    progress(len(statuses), len(keys))
+        judged = dict(zip(keys, statuses, strict=True))
         for finding in findings:
             finding.status = judged[finding.key]
 
@@ -58,7 +63,9 @@ class StatusCheck:
         return LIVE
 
 
-def judge_in_store(db: str | None, findings: list[Finding]) -> str | None:
+def judge_in_store(
+    db: str | None, findings: list[Finding], progress: Callable[[int, int], None] | None = None
+) -> str | None:
     """Set the findings' statuses from the store ``db``; when it cannot be read, leave them
     unchecked and return why in one line. Never creates or migrates a store."""
     driver = find_driver(db)
@@ -71,7 +78,7 @@ def judge_in_store(db: str | None, findings: list[Finding]) -> str | None:
     if isinstance(lookup, str):
         return lookup
     try:
-        StatusCheck(lookup).judge(findings)
+        StatusCheck(lookup).judge(findings, progress)
     except StoreUnavailable as error:
         return str(error)  # judge sets no status until every key is judged
     finally:
