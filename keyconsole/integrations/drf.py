@@ -107,20 +107,29 @@ class _SettingsVerifier:
         self.current: Verifier | None = None
         self._by_url: dict[str, StoreVerifier] = {}
         self._lock = threading.Lock()
+        # Counts changes, so that a request thread that read the settings just before one
+        # (a live test server under override_settings) does not keep the old store.
+        self._changes = 0
         setting_changed.connect(self._setting_changed, weak=False)
 
     def open(self) -> Verifier:
+        changes = self._changes
         url = getattr(settings, SETTING, None)
         if not url:
             raise ImproperlyConfigured(f"set {SETTING} in Django's settings to the keyconsole store's URL")
         with self._lock:
             found = self._by_url.setdefault(url, StoreVerifier(url))
-        self.current = found.sync
-        return self.current
+        verifier = found.sync
+        with self._lock:
+            if changes == self._changes:
+                self.current = verifier
+        return verifier
 
     def _setting_changed(self, *, setting: str, **_: Any) -> None:
         if setting == SETTING:
-            self.current = None
+            with self._lock:
+                self._changes += 1
+                self.current = None
 
 
 _settings_verifier = _SettingsVerifier()
