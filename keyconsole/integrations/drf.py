@@ -118,9 +118,7 @@ class _SettingsVerifier:
         if not url:
             raise ImproperlyConfigured(f"set {SETTING} in Django's settings to the keyconsole store's URL")
         with self._lock:
-            found = self._by_url.setdefault(url, StoreVerifier(url))
-        verifier = found.sync
-        with self._lock:
+            verifier = self._by_url.setdefault(url, StoreVerifier(url)).sync
             if changes == self._changes:
                 self.current = verifier
         return verifier

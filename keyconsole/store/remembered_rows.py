@@ -39,29 +39,22 @@ class RememberedRows:
 
     def recall(self, key: str) -> Any:
         """The row kept for ``key`` if nothing was committed since it was read, else NOT_KNOWN."""
-        watch = self._watch
-        if watch is None:
-            watch = self._open()
-        if watch is _UNUSABLE:
-            return NOT_KNOWN
         kept = self._rows.get(key)
-        if kept is None:
-            return NOT_KNOWN
-        try:
-            if kept[0] == watch.marker():  # type: ignore[union-attr]
-                return kept[1]
-        except ValueError:  # closed by another thread meanwhile
-            pass
+        if kept is not None and kept[0] == self.marker():
+            return kept[1]
         return NOT_KNOWN
 
     def marker(self) -> bytes | None:
-        """Read this before the query whose row is then given to ``keep``."""
+        """The commit marker now, None where there is no watch. Read it before the query
+        whose row is then given to ``keep``."""
         watch = self._watch
-        if watch is None or watch is _UNUSABLE:
+        if watch is None:
+            watch = self._open()
+        if not isinstance(watch, CommitWatch):
             return None
         try:
-            return watch.marker()  # type: ignore[union-attr]
-        except ValueError:
+            return watch.marker()
+        except ValueError:  # closed by another thread meanwhile
             return None
 
     def keep(self, key: str, marker: bytes | None, row: Any) -> None:
