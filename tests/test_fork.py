@@ -6,11 +6,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
 import time
+from collections.abc import Callable
 
 import pytest
 
 from keyconsole import KeyStore
+from keyconsole.errors import StoreUnavailable
 
 pytestmark = pytest.mark.slow
 
@@ -73,3 +77,75 @@ def test_a_store_used_before_fork_keeps_working_in_parent_and_children(ks: KeySt
         problems[f"child {n}"] = json.loads(text)
     assert problems == {name: [] for name in problems}
     assert ks.verify(key, scope="users:read")
+
+
+def _fork_and_report(child_work: Callable[[], None]) -> int:
+    """Fork; the child runs ``child_work`` and exits. Returns the child's pid."""
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into pytest
+        code = 1
+        try:
+            child_work()
+            code = 0
+        finally:
+            os._exit(code)
+    return pid
+
+
+def test_a_child_refuses_a_key_deactivated_after_its_parent_closed_the_store(sqlite_url: str) -> None:
+    """The parent's close must not leave the child on deleted -wal/-shm files (issue 23.1)."""
+    parent = KeyStore(sqlite_url, actor="tester")
+    parent.scopes.add("users:read")
+    key = parent.keys.create("svc", ["users:read"]).key
+    assert parent.verify(key)
+    ready_r, ready_w = os.pipe()
+    go_r, go_w = os.pipe()
+    report_r, report_w = os.pipe()
+
+    def child() -> None:
+        first = parent.verify(key).reason
+        os.write(ready_w, b"r")
+        os.read(go_r, 1)
+        # The CLI's deactivation has committed: every call from now on must refuse the key.
+        reasons = {parent.verify(key).reason for _ in range(20_000)}
+        os.write(report_w, json.dumps([first, sorted(reasons)]).encode())
+
+    pid = _fork_and_report(child)
+    os.read(ready_r, 1)
+    parent.close()  # the parent's last connection closes while the child reads
+    subprocess.run([sys.executable, "-m", "keyconsole", "--db", sqlite_url, "keys", "deactivate", "svc"], check=True)
+    os.write(go_w, b"g")
+    os.close(report_w)
+    with os.fdopen(report_r) as report:
+        text = report.read()
+    assert _wait_for(pid, time.monotonic() + 60) == 0, text
+    assert json.loads(text) == ["ok", ["inactive"]]
+
+
+def test_a_child_that_cannot_prove_its_own_lock_fails_closed(sqlite_url: str) -> None:
+    """A connection in use by another thread at the fork cannot be closed in the child, so
+    SQLite's lock state there is the parent's: the child must refuse to answer."""
+    parent = KeyStore(sqlite_url, actor="tester")
+    parent.scopes.add("users:read")
+    key = parent.keys.create("svc", ["users:read"]).key
+    assert parent.verify(key)
+    lookup = parent._verifier._lookup  # noqa: SLF001 - stands for a thread mid-query
+    in_use = lookup._pool.take()  # noqa: SLF001
+    report_r, report_w = os.pipe()
+
+    def child() -> None:
+        try:
+            answer = parent.verify(key).reason
+        except StoreUnavailable as error:
+            answer = f"unavailable: {error}"
+        os.write(report_w, answer.encode())
+
+    pid = _fork_and_report(child)
+    os.close(report_w)
+    with os.fdopen(report_r) as report:
+        text = report.read()
+    assert _wait_for(pid, time.monotonic() + 60) == 0, text
+    assert text.startswith("unavailable: ") and "forked" in text
+    lookup._pool.give_back(in_use)  # noqa: SLF001
+    assert parent.verify(key)
+    parent.close()

@@ -27,14 +27,16 @@ DEFAULT_WAIT_S = 5.0
 
 
 class Pooled:
-    """A connection, its one cursor, and whether it has served a query yet."""
+    """A connection, its one cursor, whether it has served a query yet, and the pool's
+    generation it was opened in."""
 
-    __slots__ = ("connection", "cursor", "fresh")
+    __slots__ = ("connection", "cursor", "fresh", "generation")
 
-    def __init__(self, connection: Any) -> None:
+    def __init__(self, connection: Any, generation: int) -> None:
         self.connection = connection
         self.cursor = connection.cursor()
         self.fresh = True
+        self.generation = generation
 
     def close(self) -> None:
         try:
@@ -51,11 +53,14 @@ class ConnectionPool:
         display_name: str,
         limit: int = DEFAULT_LIMIT,
         wait_s: float = DEFAULT_WAIT_S,
+        close_inherited: bool = False,
     ) -> None:
         self._connect = connect
         self._display_name = display_name
         self._limit = limit
         self._wait_s = wait_s
+        self._close_inherited = close_inherited
+        self._generation = 0
         self._reset()
         fork_safety.register(self)
 
@@ -73,6 +78,9 @@ class ConnectionPool:
             return self._take_when_none_idle()
 
     def give_back(self, item: Pooled) -> None:
+        if item.generation != self._generation:
+            self.discard(item)
+            return
         item.fresh = False
         self._idle.append(item)
         # A waiter counts itself under the lock before it looks at the deque, so either it
@@ -102,13 +110,27 @@ class ConnectionPool:
         """Add an already open connection (in autocommit) as an idle one."""
         with self._returned:
             self._open += 1
-        self.give_back(Pooled(connection))
+        self.give_back(Pooled(connection, self._generation))
+
+    def renew(self) -> None:
+        """From now on serve only new connections: the idle ones are closed at once, those
+        in use when they come back."""
+        self._generation += 1
+        self.discard_idle()
 
     def close(self) -> None:
         self.discard_idle()
 
     def after_fork_in_child(self) -> None:
-        fork_safety.leave_untouched(item.connection for item in self._idle)
+        if self._close_inherited:
+            # SQLite: the child must let go of every connection it inherited, or its own new
+            # ones share their lock state and can be left reading deleted files
+            # (store/sqlite_ownership.py). The parent still holds its lock on the file, so
+            # the close neither checkpoints nor deletes anything.
+            for item in self._idle:
+                item.close()
+        else:
+            fork_safety.leave_untouched(item.connection for item in self._idle)
         self._reset()
 
     def _take_when_none_idle(self) -> Pooled:
@@ -134,7 +156,7 @@ class ConnectionPool:
                 finally:
                     self._waiters -= 1
         try:
-            return Pooled(self._connect())
+            return Pooled(self._connect(), self._generation)
         except BaseException:
             with self._returned:
                 self._open -= 1

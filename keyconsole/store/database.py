@@ -119,6 +119,7 @@ class Database:
             dialect=dialect.name,
             display_name=self.display_name,
             driver_error=dialect.dbapi.Error,  # type: ignore[union-attr]
+            sqlite_path=self.location.sqlite_path,
         )
 
     def _lookup_connector(self) -> Callable[[], Any]:
@@ -131,8 +132,10 @@ class Database:
         return self.engine.raw_connection
 
     def after_fork_in_child(self) -> None:
-        # The parent's pooled connections are left to it; the child opens its own.
-        self.engine.dispose(close=False)
+        # The parent's pooled connections are left to it; the child opens its own. SQLite
+        # connections the child inherited idle are closed, as the verify path's are
+        # (store/connection_pool.py): kept, they would make the child's own share their locks.
+        self.engine.dispose(close=self.location.is_sqlite)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -36,7 +36,11 @@ class Driver:
     def lookup(self) -> KeyLookup:
         """A verify lookup that connects when it is first asked (and again after a failure)."""
         return KeyLookup(
-            self.connect, dialect=self.dialect, display_name=self.display_name, driver_error=self.driver_error
+            self.connect,
+            dialect=self.dialect,
+            display_name=self.display_name,
+            driver_error=self.driver_error,
+            sqlite_path=self.sqlite_path,
         )
 
 

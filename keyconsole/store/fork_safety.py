@@ -20,9 +20,9 @@ class ForkAware(Protocol):
 
 
 _registered: weakref.WeakSet[Any] = weakref.WeakSet()
-# Connections a child inherited. They are kept referenced and never closed: closing a SQLite
-# connection may checkpoint the parent's write-ahead log, and closing a psycopg one would end
-# the parent's session (psycopg itself skips that for an object from another process).
+# PostgreSQL connections a child inherited. They are kept referenced and never closed:
+# closing one would end the parent's session (psycopg itself skips that for an object from
+# another process). SQLite's are closed in the child instead (store/sqlite_ownership.py).
 _inherited: list[Any] = []
 
 

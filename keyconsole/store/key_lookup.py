@@ -18,8 +18,10 @@ server. On SQLite the rows read are remembered while nobody commits
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from keyconsole import moments
@@ -27,6 +29,7 @@ from keyconsole.errors import StoreUnavailable
 from keyconsole.store.connection_pool import ConnectionPool
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
 from keyconsole.store.remembered_rows import NOT_KNOWN, RememberedRows
+from keyconsole.store.sqlite_ownership import identity, prove_own_lock
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
@@ -42,6 +45,9 @@ _PARAM = {"sqlite": "?", "postgresql": "%s"}
 # How long "last used" may wait for SQLite's write lock before it is skipped: a verifier
 # must keep answering while an admin holds the lock.
 TOUCH_BUSY_TIMEOUT_MS = 100
+# How often a SQLite lookup makes sure the file at the store's path is still the one it has
+# open: a file replaced under it (a restore by `mv`) is noticed within this time.
+FILE_CHECK_INTERVAL_S = 1.0
 
 
 class KeyState(NamedTuple):
@@ -88,7 +94,7 @@ class KeyLookup:
     """Reads a key's current state by public id.
 
     ``connect`` returns a new DB-API connection in autocommit mode; ``driver_error`` is the
-    driver's base exception class.
+    driver's base exception class; ``sqlite_path`` the file of a SQLite store.
     """
 
     def __init__(
@@ -98,17 +104,27 @@ class KeyLookup:
         dialect: str,
         display_name: str,
         driver_error: type[Exception],
+        sqlite_path: Path | None = None,
     ) -> None:
-        self._pool = ConnectionPool(connect, display_name=display_name)
+        self._sqlite = dialect == "sqlite"
+        self._sqlite_path = sqlite_path
+        if sqlite_path is not None:
+            connect = _proven(connect, sqlite_path)
+        self._pool = ConnectionPool(connect, display_name=display_name, close_inherited=self._sqlite)
         self._dialect = dialect
         self._display_name = display_name
         self._driver_error = driver_error
-        self._sqlite = dialect == "sqlite"
         self._remembered = RememberedRows(connect, driver_error) if self._sqlite else None
+        self._file = identity(sqlite_path) if sqlite_path is not None else None
+        # None: nothing to check (PostgreSQL, an in-memory database).
+        self._file_check_due: float | None = time.monotonic() if sqlite_path is not None else None
         self._sql = _LOOKUP.format(aggregate=_AGGREGATE[dialect], param=_PARAM[dialect])
         self._touch_sql = _TOUCH.format(param=_PARAM[dialect])
 
     def find(self, public_id: str) -> KeyState | None:
+        due = self._file_check_due
+        if due is not None and time.monotonic() >= due:
+            self._check_file()
         remembered = self._remembered
         if remembered is None:
             return self._find_in_store(public_id)
@@ -119,6 +135,18 @@ class KeyLookup:
         state = self._find_in_store(public_id)
         remembered.keep(public_id, marker, state)
         return state
+
+    def _check_file(self) -> None:
+        """Start afresh on the file now at the store's path if it is not the one open."""
+        assert self._sqlite_path is not None
+        self._file_check_due = time.monotonic() + FILE_CHECK_INTERVAL_S
+        now = identity(self._sqlite_path)
+        if now == self._file:
+            return
+        self._file = now
+        self._pool.renew()
+        if self._remembered is not None:
+            self._remembered.close()
 
     def _find_in_store(self, public_id: str) -> KeyState | None:
         try:
@@ -191,3 +219,19 @@ class KeyLookup:
 
     def _unavailable(self, error: Exception) -> StoreUnavailable:
         return StoreUnavailable(f"cannot use the store {self._display_name}: {error}".splitlines()[0])
+
+
+def _proven(connect: Callable[[], Any], path: Path) -> Callable[[], Any]:
+    """``connect``, refusing a connection whose process cannot keep SQLite's view current
+    (store/sqlite_ownership.py)."""
+
+    def connect_proven() -> Any:
+        connection = connect()
+        try:
+            prove_own_lock(connection, path)
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    return connect_proven

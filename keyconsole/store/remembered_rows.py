@@ -74,9 +74,12 @@ class RememberedRows:
             connection.close()
 
     def after_fork_in_child(self) -> None:
-        # The parent's connection holds the file for the parent only (its locks stay there).
+        # The parent's connection holds the file for the parent only (its locks stay there),
+        # and the child lets go of it at once (store/sqlite_ownership.py).
+        if isinstance(self._watch, CommitWatch):
+            self._watch.close()
         if self._connection is not None:
-            fork_safety.leave_untouched([self._connection])
+            self._connection.close()
         self._lock = threading.Lock()
         self._reset()
 
