@@ -17,9 +17,9 @@ pytestmark = pytest.mark.slow
 
 
 class Verifier:
-    def __init__(self, url: str, key: str) -> None:
+    def __init__(self, url: str, key: str, *, direct: bool = False) -> None:
         self.process = subprocess.Popen(
-            [sys.executable, str(Path(__file__).with_name("verifier_process.py")), url],
+            [sys.executable, str(Path(__file__).with_name("verifier_process.py")), url, *(["direct"] if direct else [])],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )
         assert self.process.stdin and self.process.stdout

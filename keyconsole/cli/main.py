@@ -16,7 +16,11 @@ from keyconsole.errors import KeyconsoleError
 DEBUG_ENV = "KEYCONSOLE_DEBUG"
 # Each command's module is imported only when that command runs (click's lazy-group
 # recipe): `keyconsole verify` must not pay for the ORM and the console it never uses.
-LAZY_COMMANDS = {name: f"keyconsole.cli.{name}" for name in ("audit", "demo", "grant", "keys", "policy", "scan", "scopes", "serve", "verify")}
+LAZY_COMMANDS = {
+    **{name: f"keyconsole.cli.{name}" for name in ("audit", "demo", "grant", "keys", "policy", "scan", "scopes", "serve", "verify")},
+    "restore": "keyconsole.cli.backup",
+    "backup": "keyconsole.cli.backup",
+}
 
 
 class ErrorReportingGroup(click.Group):

@@ -10,6 +10,7 @@ from keyconsole.service.access import AccessService
 from keyconsole.service.actor import current_actor
 from keyconsole.service.async_verify import AsyncVerifier
 from keyconsole.service.audit_log import AuditService
+from keyconsole.service.backup import BackupService
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.keys import KeyService
 from keyconsole.service.policy import PolicyService
@@ -33,6 +34,7 @@ class KeyStore:
         self.audit = AuditService(self.database)
         self.access = AccessService(self.database, self.actor, clock)
         self.policy = PolicyService(self.database, self.actor, clock)
+        self.backups = BackupService(self.database, self.actor, clock)
         self._clock = clock
         self._verifier = Verifier(self.database.key_lookup(), clock)
 

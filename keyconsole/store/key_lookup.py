@@ -29,7 +29,7 @@ from keyconsole.errors import StoreUnavailable
 from keyconsole.store.connection_pool import ConnectionPool
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
 from keyconsole.store.remembered_rows import NOT_KNOWN, RememberedRows
-from keyconsole.store.sqlite_ownership import identity, prove_own_lock
+from keyconsole.store.sqlite_ownership import FileIdentity, files_beside, identity, prove_own_lock
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
@@ -108,14 +108,16 @@ class KeyLookup:
     ) -> None:
         self._sqlite = dialect == "sqlite"
         self._sqlite_path = sqlite_path
+        self._file = identity(sqlite_path) if sqlite_path is not None else None
+        # The -wal and -shm beside the file, as last seen with a connection open.
+        self._beside: frozenset[FileIdentity] = frozenset()
         if sqlite_path is not None:
-            connect = _proven(connect, sqlite_path)
+            connect = self._proven(connect, sqlite_path)
         self._pool = ConnectionPool(connect, display_name=display_name, close_inherited=self._sqlite)
         self._dialect = dialect
         self._display_name = display_name
         self._driver_error = driver_error
         self._remembered = RememberedRows(connect, driver_error) if self._sqlite else None
-        self._file = identity(sqlite_path) if sqlite_path is not None else None
         # None: nothing to check (PostgreSQL, an in-memory database).
         self._file_check_due: float | None = time.monotonic() if sqlite_path is not None else None
         self._sql = _LOOKUP.format(aggregate=_AGGREGATE[dialect], param=_PARAM[dialect])
@@ -137,16 +139,31 @@ class KeyLookup:
         return state
 
     def _check_file(self) -> None:
-        """Start afresh on the file now at the store's path if it is not the one open."""
-        assert self._sqlite_path is not None
+        """Start afresh on the file now at the store's path if it is not the one open.
+
+        A file moved over a store in use (a restore by `mv`) leaves the old store's -wal and
+        -shm beside it, under the names SQLite gives the new one's, and SQLite never removes
+        them once its file has moved: read with the new file they are neither store (its
+        rows and its indexes disagree). While they are there every lookup fails closed."""
+        path = self._sqlite_path
+        assert path is not None
         self._file_check_due = time.monotonic() + FILE_CHECK_INTERVAL_S
-        now = identity(self._sqlite_path)
+        now = identity(path)
         if now == self._file:
+            self._beside = files_beside(path)
             return
-        self._file = now
         self._pool.renew()
         if self._remembered is not None:
             self._remembered.close()
+        if files_beside(path) & self._beside:
+            # Checked again on every call until they are gone.
+            self._file_check_due = 0.0
+            raise StoreUnavailable(
+                f"the store file {path} was replaced while in use, and the old store's -wal and -shm"
+                " are still beside it: stop what uses the store and remove them (restore with"
+                " `keyconsole restore` instead, which every open connection sees)"
+            )
+        self._file, self._beside = now, frozenset()
 
     def _find_in_store(self, public_id: str) -> KeyState | None:
         try:
@@ -217,21 +234,22 @@ class KeyLookup:
         """Serve lookups on an open connection (in autocommit, from ``connect``) too."""
         self._pool.adopt(connection)
 
+    def _proven(self, connect: Callable[[], Any], path: Path) -> Callable[[], Any]:
+        """``connect``, refusing a connection whose process cannot keep SQLite's view current
+        (store/sqlite_ownership.py), and noting the -wal and -shm it opened."""
+
+        def connect_proven() -> Any:
+            connection = connect()
+            try:
+                prove_own_lock(connection, path)
+            except BaseException:
+                connection.close()
+                raise
+            if identity(path) == self._file:
+                self._beside = files_beside(path)
+            return connection
+
+        return connect_proven
+
     def _unavailable(self, error: Exception) -> StoreUnavailable:
         return StoreUnavailable(f"cannot use the store {self._display_name}: {error}".splitlines()[0])
-
-
-def _proven(connect: Callable[[], Any], path: Path) -> Callable[[], Any]:
-    """``connect``, refusing a connection whose process cannot keep SQLite's view current
-    (store/sqlite_ownership.py)."""
-
-    def connect_proven() -> Any:
-        connection = connect()
-        try:
-            prove_own_lock(connection, path)
-        except BaseException:
-            connection.close()
-            raise
-        return connection
-
-    return connect_proven

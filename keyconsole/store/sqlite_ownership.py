@@ -44,6 +44,12 @@ def identity(path: Path) -> FileIdentity | None:
     return FileIdentity(found.st_dev, found.st_ino)
 
 
+def files_beside(path: Path) -> frozenset[FileIdentity]:
+    """The -wal and -shm SQLite keeps beside a store in WAL mode, as they are now."""
+    found = (identity(path.with_name(path.name + suffix)) for suffix in ("-wal", "-shm"))
+    return frozenset(file for file in found if file is not None)
+
+
 def prove_own_lock(connection: sqlite3.Connection, path: Path) -> None:
     """Raise sqlite3.OperationalError unless this process holds a lock of its own on the
     store file once ``connection`` has read it. Only Linux lists the locks; elsewhere
