@@ -16,7 +16,7 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from keyconsole import KeyStore
+from keyconsole import KeyStore, tokens
 from keyconsole.store.migrations import VERSION_TABLE
 from tests.pg_server import PostgresServer, free_port
 from tests.serve_process import ServeProcess, run_serve
@@ -159,10 +159,8 @@ def test_with_a_caller_scope_every_request_carries_a_caller_key(ks: KeyStore, st
         client = server.client
         asked = {"X-API-Key": not_a_caller}
         missing = client.get("/v1/forward-auth", headers=asked)
-        assert (missing.status_code, missing.text) == (401, "caller_missing_key")
+        assert (missing.status_code, missing.text) == (401, "caller_refused")
         assert 'realm="keyconsole-caller"' in missing.headers["www-authenticate"]
-        wrong = client.get("/v1/forward-auth", headers={**asked, "X-Keyconsole-Caller": not_a_caller})
-        assert (wrong.status_code, wrong.text) == (401, "caller_missing_scope")
         passed = client.get("/v1/forward-auth", headers={**asked, "X-Keyconsole-Caller": caller})
         assert passed.status_code == 200 and passed.headers["x-keyconsole-key-id"] in not_a_caller
         assert client.post("/v1/verify", json={"key": not_a_caller}).status_code == 401
@@ -175,6 +173,41 @@ def test_with_a_caller_scope_every_request_carries_a_caller_key(ks: KeyStore, st
         assert client.get("/readyz").status_code == 200
     finally:
         server.stop()
+
+
+def test_every_refused_caller_gets_the_same_answer(ks: KeyStore, store_url: str) -> None:
+    """No caller-key oracle (issue 23.3): without a key of one's own, the answer must not
+    tell whether a stolen key is good, inactive, expired or lacks the scope."""
+    ks.scopes.add("keyconsole:verify")
+    caller = ks.keys.create("gateway", ["keyconsole:verify"]).key
+    lacks_scope = ks.keys.create("api client", ["users:read"]).key
+    inactive = ks.keys.create("off", ["keyconsole:verify"], active=False).key
+    parsed = tokens.parse(caller)
+    assert parsed is not None
+    wrong_secret = tokens.assemble(parsed.public_id, "x" * tokens.SECRET_CHARS)
+    unknown = ks.keys.create("gone", ["keyconsole:verify"]).key
+    ks.keys.set_active("gone", False)
+    ks.keys.delete_many(["gone"])
+    server = ServeProcess(store_url, "--caller-scope", "keyconsole:verify")
+    try:
+        server.wait_ready()
+        answers = {}
+        for name, presented in {
+            "none": None, "malformed": "kc_nope", "unknown": unknown, "invalid": wrong_secret,
+            "inactive": inactive, "missing_scope": lacks_scope,
+        }.items():
+            headers = {} if presented is None else {"X-Keyconsole-Caller": presented}
+            answer = server.client.get("/v1/forward-auth", headers=headers)
+            answers[name] = (answer.status_code, answer.text, sorted(
+                (k, v) for k, v in answer.headers.items() if k != "date"
+            ))
+        assert len(set(map(repr, answers.values()))) == 1, answers
+        assert answers["none"][:2] == (401, "caller_refused")
+    finally:
+        server.stop()
+    log = server.output()
+    for reason in ("missing_key", "malformed", "unknown", "invalid", "inactive", "missing_scope"):
+        assert f"caller refused ({reason})" in log, (reason, log[-3000:])
 
 
 def test_serve_is_ready_quickly_and_imports_no_console(sqlite_url: str) -> None:

@@ -45,7 +45,8 @@ def log_config(access_log: bool) -> dict[str, Any]:
         **LOGGING_CONFIG,
         "filters": {"redact_keys": {"()": "keyconsole.serve.access_log.RedactKeys"}},
         "handlers": {name: {**handler, "filters": ["redact_keys"]} for name, handler in LOGGING_CONFIG["handlers"].items()},
-        "loggers": {**LOGGING_CONFIG["loggers"]},
+        # keyconsole's own lines (refused callers, store errors) beside uvicorn's.
+        "loggers": {**LOGGING_CONFIG["loggers"], "keyconsole": {"handlers": ["default"], "level": "INFO", "propagate": False}},
     }
     if not access_log:
         config["loggers"]["uvicorn.access"] = {"handlers": [], "level": "WARNING", "propagate": False}

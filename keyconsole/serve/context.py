@@ -22,6 +22,9 @@ from keyconsole.service.verify import VerifyResult
 log = logging.getLogger("keyconsole.serve")
 
 CALLER_HEADER = b"x-keyconsole-caller"
+CALLER_REALM = "keyconsole-caller"
+# The one answer every refused caller gets (see refuse_caller).
+CALLER_REFUSED = "caller_refused"
 # A well-formed key no store holds: reading it proves the store answers, and runs no argon2.
 PROBE_KEY = tokens.assemble(tokens.PREFIX + "0" * tokens.PUBLIC_ID_CHARS, "0" * tokens.SECRET_CHARS)
 
@@ -55,24 +58,33 @@ class ServeContext:
         return None
 
     async def refuse_caller(self, asgi_scope: Scope) -> Response | None:
-        """With --caller-scope, the answer for a caller without a key holding it; else None."""
+        """With --caller-scope, the answer for a caller without a key holding it; else None.
+
+        Every refused caller gets the same answer, whatever the reason: told apart, they
+        would tell anyone who reaches the port whether a stolen key is good, with no key of
+        their own. The reason goes to the log."""
         scope = self.settings.caller_scope
         if scope is None:
             return None
         presented = header(asgi_scope, CALLER_HEADER)
         if not presented:
             self.metrics.record("caller", "missing_key", 0.0)
-            return refusal("caller_missing_key", 401, realm="keyconsole-caller")
+            return _refused_caller("missing_key", asgi_scope)
         result = await self.judge("caller", presented, (scope,))
-        if result is None or result.reason == "throttled":
-            return refused_by(result, prefix="caller_", realm="keyconsole-caller")
+        if result is None:
+            return refused_by(None)
         if result.ok:
             return None
-        # A caller's key without the scope is no caller's key at all: 401, not 403.
-        return refusal("caller_" + result.reason, 401, realm="keyconsole-caller")
+        return _refused_caller(result.reason, asgi_scope)
 
     def close(self) -> None:
         self.verifier.close()
+
+
+def _refused_caller(reason: str, asgi_scope: Scope) -> Response:
+    client = asgi_scope.get("client") or ("?", 0)
+    log.info("caller refused (%s) from %s", reason, client[0])
+    return refusal(CALLER_REFUSED, 401, realm=CALLER_REALM)
 
 
 def refusal(word: str, status: int, *, realm: str = REALM, retry_after: float | None = None) -> Response:
@@ -80,8 +92,8 @@ def refusal(word: str, status: int, *, realm: str = REALM, retry_after: float | 
     return PlainTextResponse(word, status_code=status, headers=refusal_headers(status, retry_after=retry_after, realm=realm))
 
 
-def refused_by(result: VerifyResult | None, *, prefix: str = "", realm: str = REALM) -> Response:
+def refused_by(result: VerifyResult | None) -> Response:
     """The refusal for a failed verdict, or 503 for no verdict."""
     if result is None:
         return problem(STORE_UNAVAILABLE, "the key store cannot be read right now")
-    return refusal(prefix + result.reason, status_for(result.reason), realm=realm, retry_after=result.retry_after)
+    return refusal(result.reason, status_for(result.reason), retry_after=result.retry_after)
