@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from keyconsole.store.address import store_address, without_password
 from keyconsole.store.direct import find_driver
 from keyconsole.store.location import resolve
 from keyconsole.store.paths import ENV_VAR
+from tests.pg_server import PostgresServer
 
 
 def test_sqlite_addresses_read_as_sqlalchemy_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,3 +68,49 @@ def test_sqlite_is_shown_the_same_way_on_every_path(tmp_path: Path) -> None:
     assert driver is not None
     assert driver.display_name == resolve(str(path)).display() == f"sqlite:///{path}"
     assert resolve(str(path)).url.render_as_string() == f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://kc@db/keys?password=s3cret&sslmode=require",
+        "postgresql://kc@db/keys?sslmode=require&sslpassword=s3cret",
+        "postgresql://kc:s3cret@db/keys?PASSWORD=s3cret",
+        "host=db dbname=keys password=s3cret",
+        "host=db dbname=keys password='s3cret with spaces'",
+    ],
+)
+def test_a_password_is_hidden_wherever_the_url_holds_it(url: str) -> None:
+    shown = store_address(url).display
+    assert "s3cret" not in shown and "***" in shown
+
+
+def test_a_libpq_keyword_value_string_names_a_postgresql_store_never_a_file() -> None:
+    address = store_address("host=/run/postgresql dbname=keys user=kc password=pw")
+    assert address.dialect == "postgresql" and address.sqlite_path is None
+    assert address.display == "postgresql+psycopg://?dbname=keys&host=%2Frun%2Fpostgresql&password=***&user=kc"
+    with pytest.raises(InvalidStoreURL, match="libpq") as refused:
+        store_address("hots=db dbname=keys password=pw")
+    assert "pw" not in str(refused.value)
+
+
+@pytest.mark.postgres
+def test_the_cli_reaches_postgresql_through_a_keyword_value_string_and_never_prints_its_password(
+    pg_server: PostgresServer, tmp_path: Path
+) -> None:
+    url = pg_server.new_database()
+    database = url.rsplit("/", 1)[1]
+    conninfo = f"host=127.0.0.1 port={pg_server.port} user=postgres dbname={database} password=s3cret"
+    done = subprocess.run([sys.executable, "-m", "keyconsole", "--db", conninfo, "scopes", "add", "a"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == [], "no SQLite file named after the string"
+    wrong = f"host=127.0.0.1 port=1 user=postgres dbname={database} password=s3cret connect_timeout=2"
+    failed = subprocess.run([sys.executable, "-m", "keyconsole", "--db", wrong, "keys", "list"],
+                            capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert failed.returncode == 1 and "s3cret" not in failed.stderr + failed.stdout
+    assert failed.stderr.count("\n") == 1
+    query = subprocess.run([sys.executable, "-m", "keyconsole", "--db",
+                            f"postgresql://postgres@127.0.0.1:1/{database}?password=s3cret&connect_timeout=2",
+                            "keys", "list"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
+    assert query.returncode == 1 and "s3cret" not in query.stderr and "***" in query.stderr

@@ -8,8 +8,10 @@ console's header, errors and the audit name a store the same way whichever path 
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, urlencode
 
 from keyconsole.errors import InvalidStoreURL
 from keyconsole.store.drivers import DEFAULT_PREPARE_THRESHOLD, split_prepare_threshold
@@ -17,6 +19,10 @@ from keyconsole.store.paths import ENV_VAR, default_path
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
+# A libpq keyword/value string (`host=db dbname=keys password=…`) starts with a keyword.
+_KEYWORD_VALUE = re.compile(r"\s*[A-Za-z_]+\s*=")
+# A password in a URL's query (libpq takes password and sslpassword there too).
+_QUERY_PASSWORD = re.compile(r"([?&](?:ssl)?password=)[^&#]*", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ def store_address(db: str | None) -> StoreAddress:
     if not text:
         raise InvalidStoreURL("the store URL is empty")
     if "://" not in text:
+        if _KEYWORD_VALUE.match(text):
+            return _keyword_value_address(text)
         return StoreAddress(SQLITE, sqlite_path=Path(text).expanduser())
     scheme, _, rest = text.partition("://")
     backend, _, driver = scheme.lower().partition("+")
@@ -71,13 +79,35 @@ def store_address(db: str | None) -> StoreAddress:
     raise InvalidStoreURL(f"unsupported store {backend!r}: use sqlite:///PATH or postgresql+psycopg://…")
 
 
+def _keyword_value_address(text: str) -> StoreAddress:
+    """A libpq keyword/value string, as the URI libpq reads the same way (every keyword
+    in its query). Never a SQLite file named after it, password and all."""
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+    except ModuleNotFoundError:
+        raise InvalidStoreURL("PostgreSQL support is not installed: pip install 'keyconsole[postgres]'") from None
+    try:
+        parameters = conninfo_to_dict(text)
+    except Exception:  # noqa: BLE001 - psycopg's message may quote the text, password included
+        raise InvalidStoreURL(
+            "not a store: text with keyword=value is read as a libpq connection string"
+            " (host=… dbname=… user=…), and this one has an unknown keyword or bad quoting"
+        ) from None
+    query = urlencode(sorted((name, str(value)) for name, value in parameters.items()), quote_via=quote)
+    return StoreAddress(POSTGRESQL, conninfo=f"postgresql://?{query}")
+
+
 def without_password(url: str) -> str:
-    """``url`` with the password in its user part, if any, shown as ***."""
+    """``url`` with any password, in its user part or its query, shown as ***."""
     scheme, separator, rest = url.partition("://")
     if not separator:
         return url
     authority, slash, tail = rest.partition("/")
+    if "?" in authority:  # postgresql://?host=…: no path before the query
+        authority, query = authority.split("?", 1)
+        slash, tail = "", "?" + query + (slash + tail if slash else "")
     userinfo, at, host = authority.rpartition("@")
     if ":" in userinfo:
         userinfo = userinfo.split(":", 1)[0] + ":***"
+    tail = _QUERY_PASSWORD.sub(r"\1***", tail)
     return f"{scheme}://{userinfo}{at}{host}{slash}{tail}"
