@@ -144,3 +144,32 @@ def test_truncated_and_extended_keys_are_refused(ks: KeyStore, real_key: str) ->
     for extra in ("A", " ", "\n", "\x00", real_key):
         assert not ks.verify(real_key + extra)
     assert tokens.parse(real_key) is not None and ks.verify(real_key)
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["keys", "show", b"\xff"], "KEY"),
+        (["keys", "list", "--search", b"a\xff"], "--search"),
+        (["keys", "list", "--owner", b"\xff"], "--owner"),
+        (["keys", "edit", "svc", "--owner", b"\xff"], "--owner"),
+        (["keys", "edit", "svc", "--note", b"x\xfe"], "--note"),
+        (["keys", "deactivate", "svc", b"b\xff"], "KEY"),
+        (["audit", "--key", b"\xff"], "--key"),
+        (["scopes", "add", b"\xff"], "NAME"),
+        (["scopes", "edit", "users:read", "--description", b"\xc3"], "--description"),
+        (["keys", "create", "--name", "x", "--scope", b"\xff"], "--scope"),
+    ],
+)
+def test_an_argument_that_is_not_utf8_is_refused_in_one_line_naming_it(
+    ks: KeyStore, store_url: str, args: list[str | bytes], named: str
+) -> None:
+    ks.keys.create("svc", ["users:read"])
+    before = ks.audit.query(limit=1)
+    done = subprocess.run(
+        [sys.executable, "-m", "keyconsole", "--db", store_url, *args], capture_output=True, timeout=60
+    )
+    assert done.returncode == 2, done.stderr
+    line = done.stderr.decode()
+    assert line.count("\n") == 1 and line.startswith(f"keyconsole: {named} is not valid text (UTF-8): ")
+    assert ks.audit.query(limit=1) == before, "nothing was changed"

@@ -11,6 +11,7 @@ import click
 
 from keyconsole import __version__
 from keyconsole.cli.context import common_options, settings
+from keyconsole.cli.text_params import require_valid_text
 from keyconsole.errors import KeyconsoleError
 
 DEBUG_ENV = "KEYCONSOLE_DEBUG"
@@ -34,8 +35,15 @@ class ErrorReportingGroup(click.Group):
         if cmd_name not in LAZY_COMMANDS:
             return super().get_command(ctx, cmd_name)
         module = importlib.import_module(LAZY_COMMANDS[cmd_name])
-        command: click.Command = getattr(module, cmd_name)
-        return command
+        return require_valid_text(getattr(module, cmd_name))
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # The root's own options (--db before the command) are parsed here, not in invoke.
+        try:
+            return super().parse_args(ctx, args)
+        except KeyconsoleError as err:
+            click.echo(f"keyconsole: {err}", err=True)
+            ctx.exit(err.exit_code)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -71,6 +79,9 @@ def main(ctx: click.Context) -> None:
     """Issue and govern API keys. Without a command, opens the console."""
     if ctx.invoked_subcommand is None:
         open_console()
+
+
+require_valid_text(main)
 
 
 def open_console() -> None:

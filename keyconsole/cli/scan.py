@@ -50,7 +50,7 @@ class Progress:
 
 @click.command()
 @common_options
-@click.argument("paths", nargs=-1, metavar="[PATH ...|-]")
+@click.argument("paths", nargs=-1, metavar="[PATH ...|-]", type=click.Path(allow_dash=True))
 @click.option("--git", "with_git", is_flag=True,
               help="Also every blob ever committed to PATH's repository (all branches, tags, unreachable objects).")
 @click.option("--deactivate", is_flag=True, help="Deactivate every key found live (asks first on a terminal).")
