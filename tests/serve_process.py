@@ -3,7 +3,9 @@ a real HTTP client; stopped (SIGTERM, then SIGKILL) when the test ends."""
 
 from __future__ import annotations
 
+import functools
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -17,7 +19,14 @@ from tests.pg_server import free_port
 
 
 class ServeProcess:
-    def __init__(self, db: str, *options: str, port: int | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        db: str,
+        *options: str,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        open_files: int | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         # Removed with this object (or at exit): its output stays readable after stop().
@@ -27,7 +36,10 @@ class ServeProcess:
         command = [sys.executable, "-m", "keyconsole", "serve", "--db", db,
                    "--listen", f"127.0.0.1:{self.port}", *options]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:
-            self.process = subprocess.Popen(command, stdout=out, stderr=err, env={**os.environ, **(env or {})})
+            self.process = subprocess.Popen(
+                command, stdout=out, stderr=err, env={**os.environ, **(env or {})},
+                preexec_fn=None if open_files is None else functools.partial(_soft_open_files, open_files),
+            )
         self.client = httpx.Client(base_url=self.base_url, timeout=30)
 
     def wait_ready(self, timeout: float = 20) -> float:
@@ -58,6 +70,12 @@ class ServeProcess:
 
     def output(self) -> str:
         return self.stdout_path.read_text(errors="replace") + self.stderr_path.read_text(errors="replace")
+
+
+def _soft_open_files(limit: int) -> None:
+    """In the child before exec: the soft open-file limit most shells and services start with."""
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
 
 def run_serve(db: str, *options: str) -> subprocess.CompletedProcess[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import socket
 import statistics
 import threading
@@ -218,3 +219,52 @@ def test_a_flood_over_200_known_ids_does_not_starve_valid_callers(tmp_path_facto
     assert set(flood_answers) <= {401, 429} and flood_answers.get(429, 0) > 0
     assert _p99(during) < 0.25
     assert peak_mb < 300
+
+
+def test_1200_clients_that_never_finish_a_request_do_not_shut_others_out(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Issue 23.7: under a soft limit of 1,024 open files, 1,200 connections that send part of
+    a head (or nothing) must not keep /healthz from answering, and each is ended in time."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard < 2_000:
+        pytest.skip(f"the hard open-file limit here ({hard}) leaves no room to raise the soft one")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # this test's own 1,200 sockets
+    db = f"sqlite:///{tmp_path_factory.mktemp('slow') / 'keys.db'}"
+    KeyStore(db, actor="t").close()
+    server = ServeProcess(db, "--no-access-log", open_files=1_024)
+    stuck: list[socket.socket] = []
+    try:
+        server.wait_ready()
+        for n in range(1_200):
+            client = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+            if n % 2:
+                client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            stuck.append(client)
+        started = time.monotonic()
+        answer = httpx.get(f"{server.base_url}/healthz", timeout=5)
+        assert answer.status_code == 200 and time.monotonic() - started < 2
+        # Each stuck client is answered 408 (or closed) once the request deadline passes.
+        stuck[1].settimeout(15)
+        assert stuck[1].recv(1024).startswith(b"HTTP/1.1 408")
+        stuck[0].settimeout(15)
+        assert stuck[0].recv(1024) in (b"", b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+    finally:
+        for client in stuck:
+            client.close()
+        server.stop()
+
+
+def test_a_client_that_half_closes_after_its_request_still_gets_the_answer(stack: tuple[ServeProcess, str]) -> None:
+    """Issue 23.11: shutdown(SHUT_WR) after the request, while a cold verify (argon2) runs."""
+    server, key = stack
+    parsed = tokens.parse(key)
+    assert parsed is not None
+    cold = tokens.assemble(parsed.public_id, "y" * tokens.SECRET_CHARS)  # never judged before: argon2 runs
+    body = json.dumps({"key": cold}).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+        client.sendall(b"POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                       b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        client.shutdown(socket.SHUT_WR)
+        answer = b""
+        while chunk := client.recv(65536):
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 200") and b'"reason":"invalid"' in answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import sys
 import tempfile
@@ -19,6 +20,7 @@ GRACEFUL_SHUTDOWN_S = 10
 
 def run(settings: ServeSettings) -> None:
     os.environ[ENV_VAR] = settings.to_environ()
+    _raise_open_file_limit()
     # uvicorn finishes the requests in flight, then raises the signal it caught again with
     # the handler it found: this one, so a SIGTERM ends the process with status 0, as a
     # service manager expects of a clean stop.
@@ -37,7 +39,19 @@ def run(settings: ServeSettings) -> None:
             access_log=settings.access_log,
             server_header=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+            http="keyconsole.serve.http_protocol:BoundedHttpProtocol",
         )
+
+
+def _raise_open_file_limit() -> None:
+    """Each connection is an open file: take all the hard limit allows (workers inherit it),
+    rather than the soft 1,024 most shells and services start with."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+        except (ValueError, OSError):
+            return
 
 
 def _exit_cleanly(_signal: int, _frame: object) -> None:
