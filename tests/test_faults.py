@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ from sqlalchemy import text
 
 from keyconsole import KeyStore, tokens
 from tests.pg_server import PostgresServer
+from tests.test_cross_process import Verifier
 
 pytestmark = pytest.mark.slow
 HERE = Path(__file__).parent
@@ -182,3 +183,60 @@ def test_a_read_only_store_reads_and_refuses_writes_in_one_line(read_only_store:
                               input="kc_AAAAAAAAAAAA_" + "A" * 38, capture_output=True, text=True, timeout=60)
     assert verified.returncode == 1 and "Traceback" not in verified.stderr
     assert path.read_bytes() == before
+
+
+@pytest.fixture
+def read_only_folder(tmp_path: Path) -> Iterator[tuple[Path, Callable[[bool], None]]]:
+    """A folder this user may not write (root: `chattr +i`, which binds root too), and a
+    switch to open it for a moment, as an operator refreshing a copy would."""
+    folder = tmp_path / "copies"
+    folder.mkdir()
+
+    def locked(lock: bool) -> None:
+        if os.geteuid() == 0:
+            subprocess.run(["chattr", "+i" if lock else "-i", str(folder)], check=True)
+        else:
+            folder.chmod(0o555 if lock else 0o755)
+
+    if os.geteuid() == 0 and subprocess.run(["chattr", "+i", str(folder)], capture_output=True).returncode != 0:
+        pytest.skip("running as root on a file system without chattr +i: no folder is read-only to root")
+    locked(False)
+    yield folder, locked
+    locked(False)
+
+
+def test_a_read_only_copy_in_a_folder_nobody_may_write_lists_and_verifies(
+    read_only_folder: tuple[Path, Callable[[bool], None]], tmp_path: Path
+) -> None:
+    """Issue 23.8: no -wal or -shm beside it, and none can be made: read as immutable."""
+    folder, locked = read_only_folder
+    live = f"sqlite:///{tmp_path / 'live.db'}"
+    with KeyStore(live, actor="t") as store:
+        store.scopes.add("users:read")
+        key = store.keys.create("svc", ["users:read"]).key
+        copy = folder / "keys.db"
+        store.backups.backup(copy)
+        store.keys.set_active("svc", False)
+        store.backups.backup(tmp_path / "next.db")
+    locked(True)
+    listed = subprocess.run([sys.executable, "-m", "keyconsole", "keys", "list", "--db", str(copy)],
+                            capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "svc" in listed.stdout, listed.stderr
+    verified = subprocess.run([sys.executable, "-m", "keyconsole", "verify", "--db", str(copy)],
+                              input=key, capture_output=True, text=True, timeout=60)
+    assert verified.returncode == 0, verified.stderr
+    refused = subprocess.run([sys.executable, "-m", "keyconsole", "keys", "create", "--name", "n", "--scope",
+                              "users:read", "--db", str(copy)], capture_output=True, text=True, timeout=60)
+    assert refused.returncode == 1 and "read-only" in refused.stderr
+    assert sorted(p.name for p in folder.iterdir()) == ["keys.db"]
+    # A running verifier on the copy sees the next copy moved over it within a second.
+    verifier = Verifier(f"sqlite:///{copy}", key, direct=True)
+    try:
+        assert verifier.ask() == "ok"
+        locked(False)
+        os.replace(tmp_path / "next.db", copy)
+        locked(True)
+        time.sleep(1.2)
+        assert verifier.ask() == "inactive"
+    finally:
+        verifier.close()

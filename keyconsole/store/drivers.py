@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from keyconsole.errors import InvalidStoreURL
+from keyconsole.store.sqlite_ownership import connect_read_only_copy, is_read_only_copy
 
 PREPARE_THRESHOLD_OPTION = "prepare_threshold"
 # psycopg's own default.
@@ -70,10 +71,14 @@ def configure_sqlite(connection: sqlite3.Connection) -> None:
 
 
 def sqlite_connector(path: Path) -> Callable[[], sqlite3.Connection]:
-    """Autocommit connections to a SQLite file, usable from any thread."""
+    """Autocommit connections to a SQLite file, usable from any thread (a read-only copy
+    opened immutable, store/sqlite_ownership.py)."""
 
     def connect() -> sqlite3.Connection:
-        connection = sqlite3.connect(path, check_same_thread=False)
+        if is_read_only_copy(path):
+            connection = connect_read_only_copy(path)
+        else:
+            connection = sqlite3.connect(path, check_same_thread=False)
         configure_sqlite(connection)
         return connection
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from keyconsole.errors import StoreUnavailable
 from keyconsole.store.drivers import BUSY_TIMEOUT_S, configure_sqlite, postgres_connect_args
 from keyconsole.store.location import StoreLocation
+from keyconsole.store.sqlite_ownership import connect_read_only_copy, is_read_only_copy
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Marks a transaction that will write: on SQLite it must take the write lock up front.
@@ -37,7 +38,10 @@ def _sqlite_engine(location: StoreLocation) -> Engine:
     path = location.sqlite_path
     if path is not None:
         prepare_sqlite_file(path, create_folder=location.is_default)
-    engine = create_engine(location.url, connect_args={"timeout": BUSY_TIMEOUT_S})
+    if path is not None and is_read_only_copy(path):
+        engine = create_engine(location.url, creator=lambda: connect_read_only_copy(path))
+    else:
+        engine = create_engine(location.url, connect_args={"timeout": BUSY_TIMEOUT_S})
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", _begin_sqlite_transaction)
     return engine

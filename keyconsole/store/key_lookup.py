@@ -29,7 +29,7 @@ from keyconsole.errors import StoreUnavailable
 from keyconsole.store.connection_pool import ConnectionPool
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
 from keyconsole.store.remembered_rows import NOT_KNOWN, RememberedRows
-from keyconsole.store.sqlite_ownership import FileIdentity, files_beside, identity, prove_own_lock
+from keyconsole.store.sqlite_ownership import FileIdentity, ImmutableConnection, files_beside, identity, prove_own_lock
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
@@ -111,6 +111,8 @@ class KeyLookup:
         self._file = identity(sqlite_path) if sqlite_path is not None else None
         # The -wal and -shm beside the file, as last seen with a connection open.
         self._beside: frozenset[FileIdentity] = frozenset()
+        # Whether the connections read a read-only copy as immutable (no -wal, no locks).
+        self._immutable = False
         if sqlite_path is not None:
             connect = self._proven(connect, sqlite_path)
         self._pool = ConnectionPool(connect, display_name=display_name, close_inherited=self._sqlite)
@@ -150,11 +152,12 @@ class KeyLookup:
         self._file_check_due = time.monotonic() + FILE_CHECK_INTERVAL_S
         now = identity(path)
         if now == self._file:
-            self._beside = files_beside(path)
+            beside = files_beside(path)
+            if self._immutable and beside:
+                self._start_afresh()  # the copy is being written after all: read it as a store
+            self._beside = beside
             return
-        self._pool.renew()
-        if self._remembered is not None:
-            self._remembered.close()
+        self._start_afresh()
         if files_beside(path) & self._beside:
             # Checked again on every call until they are gone.
             self._file_check_due = 0.0
@@ -164,6 +167,11 @@ class KeyLookup:
                 " `keyconsole restore` instead, which every open connection sees)"
             )
         self._file, self._beside = now, frozenset()
+
+    def _start_afresh(self) -> None:
+        self._pool.renew()
+        if self._remembered is not None:
+            self._remembered.close()
 
     def _find_in_store(self, public_id: str) -> KeyState | None:
         try:
@@ -247,6 +255,7 @@ class KeyLookup:
                 raise
             if identity(path) == self._file:
                 self._beside = files_beside(path)
+            self._immutable = isinstance(connection, ImmutableConnection)
             return connection
 
         return connect_proven

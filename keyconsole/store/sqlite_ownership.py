@@ -16,7 +16,12 @@ must list a lock of this very process on the store file. A process that cannot p
 connection was in use by another thread at the fork and could not be closed) fails closed.
 
 Also here: the file's identity, so a verifier notices when the store file it has open is no
-longer the one at its path (a restore by `mv`).
+longer the one at its path (a restore by `mv`); and read-only copies. A store in WAL mode
+cannot be opened by a user who may not create its -shm beside it, even to read; a copy
+nobody writes (no -wal or -shm beside it) in a folder this user may not write is opened as
+SQLite's "immutable": no locks, no -shm. It is watched like any store: replaced by a new
+copy, or written after all (a -wal or -shm appears beside it), it is opened afresh within
+a second (store/key_lookup.py).
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 _PROC_LOCKS = Path("/proc/locks")
+
+
+class ImmutableConnection(sqlite3.Connection):
+    """A connection to a read-only copy, opened immutable: it holds no locks."""
 
 
 class FileIdentity(NamedTuple):
@@ -50,11 +59,22 @@ def files_beside(path: Path) -> frozenset[FileIdentity]:
     return frozenset(file for file in found if file is not None)
 
 
+def is_read_only_copy(path: Path) -> bool:
+    """Whether SQLite can read the store at ``path`` only as an immutable file: nothing of a
+    writer beside it, and no right to create its -shm."""
+    return path.is_file() and not os.access(path.parent, os.W_OK) and not files_beside(path)
+
+
+def connect_read_only_copy(path: Path) -> sqlite3.Connection:
+    uri = path.resolve().as_uri() + "?mode=ro&immutable=1"
+    return sqlite3.connect(uri, uri=True, check_same_thread=False, factory=ImmutableConnection)
+
+
 def prove_own_lock(connection: sqlite3.Connection, path: Path) -> None:
     """Raise sqlite3.OperationalError unless this process holds a lock of its own on the
     store file once ``connection`` has read it. Only Linux lists the locks; elsewhere
     nothing can be proven and nothing is refused."""
-    if sys.platform != "linux":
+    if sys.platform != "linux" or isinstance(connection, ImmutableConnection):
         return
     # A read takes SQLite's shared lock on the file; in WAL mode it is held while open.
     connection.execute("PRAGMA schema_version").fetchone()
