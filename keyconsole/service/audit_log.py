@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import select, text
@@ -57,11 +57,16 @@ def record(
     key: ApiKey | None = None,
     details: dict[str, Any] | None = None,
 ) -> None:
-    """Append one event inside the caller's transaction, so it lands with the change or not at all."""
+    """Append one event inside the caller's transaction, so it lands with the change or not at all.
+
+    On PostgreSQL the event is dated by the database, read once the audit head is locked so
+    that events are dated in the order they are chained (migration 0009 refuses a time
+    from outside the transaction); ``at`` is the client's time, used on SQLite."""
     head = session.get(AuditHead, 1, with_for_update=True)
     assert head is not None, "migration 0001 creates the audit head row"
+    db_role, at = _database_role_and_time(session, at)
     event = AuditEvent(
-        db_role=_database_role(session),
+        db_role=db_role,
         at=at,
         actor=actor,
         action=action,
@@ -75,12 +80,13 @@ def record(
     session.add(event)
 
 
-def _database_role(session: Session) -> str | None:
+def _database_role_and_time(session: Session, client_time: datetime) -> tuple[str | None, datetime]:
     # PostgreSQL's trigger writes session_user whatever the client sends (migration 0006);
     # the chain covers it, so the hash is made with the same value.
     if session.get_bind().dialect.name != "postgresql":
-        return None
-    return session.scalar(text("SELECT session_user"))
+        return None, client_time
+    role, now = session.execute(text("SELECT session_user, clock_timestamp() AT TIME ZONE 'UTC'")).one()
+    return role, now.replace(tzinfo=timezone.utc)
 
 
 class AuditService:
@@ -108,6 +114,10 @@ class AuditService:
         with self._database.read() as session:
             previous = GENESIS_HASH
             checked = 0
+            # Events dated before the one chained before them: a writer's clock was wrong,
+            # or the date was forged (the chain itself is intact).
+            misdated: list[tuple[int, datetime, datetime]] = []
+            latest: datetime | None = None
             for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)):
                 checked += 1
                 if event.prev_hash != previous:
@@ -115,9 +125,20 @@ class AuditService:
                 if _event_hash(event) != event.hash:
                     return ChainReport(checked, event.id, "this event was changed after it was written")
                 previous = event.hash
+                if latest is not None and event.at < latest:
+                    misdated.append((event.id, event.at, latest))
+                latest = event.at if latest is None else max(latest, event.at)
             head = session.get(AuditHead, 1)
             if head is None or head.last_hash != previous:
                 return ChainReport(checked, None, "the newest events were removed")
+            if misdated:
+                event_id, at, after = misdated[0]
+                return ChainReport(
+                    checked, event_id,
+                    f"{len(misdated)} event(s) dated before events chained earlier; this one says"
+                    f" {at:%Y-%m-%d %H:%M:%S} after {after:%Y-%m-%d %H:%M:%S} (a writer's clock was wrong,"
+                    " or the time was forged)",
+                )
             return ChainReport(checked)
 
 
