@@ -95,3 +95,13 @@ def test_an_unreadable_store_is_503() -> None:
     with override_settings(KEYCONSOLE_DB="postgresql+psycopg://nobody@127.0.0.1:1/none"):
         answer = APIClient().get("/users", HTTP_X_API_KEY=tokens.assemble(tokens.new_public_id(), tokens.new_secret()))
     assert answer.status_code == 503
+
+
+def test_two_different_keys_in_one_request_are_refused_as_ambiguous(ks: KeyStore, client: APIClient) -> None:
+    first, second = (ks.keys.create(name, ["users:read"]).key for name in ("a", "b"))
+    both = client.get("/users", HTTP_AUTHORIZATION=f"Bearer {first}", HTTP_X_API_KEY=second)
+    assert (both.status_code, both.json()) == (401, {"detail": "ambiguous_key"})
+    # A WSGI server joins two Authorization headers with a comma.
+    joined = client.get("/users", HTTP_AUTHORIZATION=f"Bearer {first}, Bearer {second}")
+    assert (joined.status_code, joined.json()) == (401, {"detail": "ambiguous_key"})
+    assert client.get("/users", HTTP_AUTHORIZATION=f"Bearer {first}", HTTP_X_API_KEY=first).status_code == 200

@@ -113,3 +113,18 @@ def test_the_event_loop_serves_others_while_argon2_runs(ks: KeyStore, store_url:
 
     cold, ping = asyncio.run(both())
     assert ping < cold / 2, (cold, ping)
+
+
+def test_two_different_keys_in_one_request_are_refused_as_ambiguous(ks: KeyStore, store_url: str) -> None:
+    """Issue 23.10: a gateway in front may pick the other one."""
+    first, second = (ks.keys.create(name, ["users:read"]).key for name in ("a", "b"))
+    client = TestClient(_app(store_url))
+    for headers in (
+        [("Authorization", f"Bearer {first}"), ("Authorization", f"Bearer {second}")],
+        [("Authorization", f"Bearer {first}"), ("X-API-Key", second)],
+        [("X-API-Key", first), ("X-API-Key", second)],
+    ):
+        refused = client.get("/users", headers=headers)
+        assert (refused.status_code, refused.json()["detail"]) == (401, "ambiguous_key")
+    same = client.get("/users", headers=[("Authorization", f"Bearer {first}"), ("X-API-Key", first)])
+    assert same.status_code == 200

@@ -62,3 +62,12 @@ def test_throttled_deactivated_and_unreadable(ks: KeyStore, store_url: str) -> N
     assert client.get("/users", headers={"X-API-Key": key}).text == "inactive"
     down = TestClient(_app("postgresql+psycopg://nobody@127.0.0.1:1/none"))
     assert down.get("/users", headers={"X-API-Key": key}).status_code == 503
+
+
+def test_two_different_keys_in_one_request_are_refused_as_ambiguous(ks: KeyStore, store_url: str) -> None:
+    first, second = (ks.keys.create(name, ["users:read"]).key for name in ("a", "b"))
+    client = TestClient(_app(store_url))
+    refused = client.get("/users", headers=[("Authorization", f"Bearer {first}"), ("X-API-Key", second)])
+    assert (refused.status_code, refused.text) == (401, "ambiguous_key")
+    twice = client.get("/users", headers=[("Authorization", f"Bearer {first}"), ("Authorization", f"Bearer {second}")])
+    assert (twice.status_code, twice.text) == (401, "ambiguous_key")

@@ -223,3 +223,30 @@ def test_serve_is_ready_quickly_and_imports_no_console(sqlite_url: str) -> None:
         capture_output=True, text=True, check=True,
     )
     assert probe.stdout.strip() == "[]"
+
+
+def test_forward_auth_refuses_two_different_keys_and_believes_no_proxy_by_default(ks: KeyStore, store_url: str) -> None:
+    """Issue 23.10: an ambiguous request is refused as the guards refuse it, and a local
+    client cannot write an address of its choosing into the access log."""
+    first, second = (ks.keys.create(name, ["users:read"]).key for name in ("a", "b"))
+    default, trusting = ServeProcess(store_url), ServeProcess(store_url, "--trusted-proxy", "127.0.0.1")
+    try:
+        for server in (default, trusting):
+            server.wait_ready()
+        client = default.client
+        for headers in (
+            [("Authorization", f"Bearer {first}"), ("Authorization", f"Bearer {second}")],
+            [("Authorization", f"Bearer {first}"), ("X-API-Key", second)],
+        ):
+            refused = client.get("/v1/forward-auth", headers=headers)
+            assert (refused.status_code, refused.text) == (401, "ambiguous_key")
+        assert client.get("/v1/forward-auth", headers=[("Authorization", f"Bearer {first}"), ("X-API-Key", first)]).status_code == 200
+        for server in (default, trusting):
+            server.client.get("/healthz", headers={"X-Forwarded-For": "203.0.113.9"})
+    finally:
+        default.stop()
+        trusting.stop()
+    assert "203.0.113.9" not in default.output()
+    assert "203.0.113.9" in trusting.output()
+    bad = run_serve(store_url, "--trusted-proxy", "not-an-address")
+    assert bad.returncode == 2 and "--trusted-proxy" in bad.stderr

@@ -9,7 +9,7 @@ import click
 from keyconsole.cli.context import db_option, settings
 from keyconsole.cli.output import note
 from keyconsole.errors import InvalidInput, KeyconsoleError, StoreUnavailable
-from keyconsole.serve.settings import DEFAULT_LISTEN, ServeSettings, is_loopback, parse_listen
+from keyconsole.serve.settings import DEFAULT_LISTEN, ServeSettings, is_loopback, parse_listen, parse_trusted_proxy
 from keyconsole.store.direct import find_driver, unusable_because
 
 
@@ -23,7 +23,12 @@ from keyconsole.store.direct import find_driver, unusable_because
 @click.option("--no-caller-check", is_flag=True, help="Off loopback: the network is trusted, callers need no key.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="uvicorn's access log (keys in paths are cut to their public id).")
-def serve(listen: str, workers: int, caller_scope: str | None, no_caller_check: bool, access_log: bool) -> None:
+@click.option("--trusted-proxy", "trusted_proxies", multiple=True, metavar="ADDRESS",
+              help="Believe X-Forwarded-For from this proxy address or network (repeat); from no one by default.")
+def serve(
+    listen: str, workers: int, caller_scope: str | None, no_caller_check: bool, access_log: bool,
+    trusted_proxies: tuple[str, ...],
+) -> None:
     """The HTTP verify service, for APIs in any language and for gateways.
 
     POST /v1/verify, /v1/forward-auth (nginx, Traefik, Caddy, Envoy), /healthz, /readyz and
@@ -48,7 +53,10 @@ def serve(listen: str, workers: int, caller_scope: str | None, no_caller_check: 
         ) from None
 
     note(f"keyconsole: serving on http://{_url_host(host)}:{port} with {workers} worker(s); ctrl+c stops")
-    run(ServeSettings(db=db, host=host, port=port, workers=workers, caller_scope=caller_scope, access_log=access_log))
+    run(ServeSettings(
+        db=db, host=host, port=port, workers=workers, caller_scope=caller_scope, access_log=access_log,
+        trusted_proxies=tuple(parse_trusted_proxy(proxy) for proxy in trusted_proxies),
+    ))
 
 
 def _check_store(db: str | None) -> None:

@@ -28,7 +28,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, presented_key
+from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, presented_key_in_meta
 from keyconsole.service.store_verifier import StoreVerifier
 from keyconsole.service.verify import Verifier, VerifyResult
 
@@ -63,8 +63,7 @@ class KeyconsoleAuthentication(BaseAuthentication):
         # META, not request.headers: Django builds that mapping from every META entry on
         # first use, which costs several times the verification itself. And from the
         # HttpRequest itself: DRF's Request reaches it only after a failed attribute lookup.
-        meta = request._request.META
-        presented = presented_key(meta.get("HTTP_AUTHORIZATION"), meta.get("HTTP_X_API_KEY"))
+        presented = presented_key_in_meta(request._request.META)
         if presented is None:
             return None
         try:

@@ -23,6 +23,7 @@ from prometheus_client.multiprocess import MultiProcessCollector
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REASONS = (
     "ok", "malformed", "unknown", "invalid", "throttled", "inactive", "expired", "missing_scope", "missing_key",
+    "ambiguous_key",
 )
 ENDPOINTS = ("verify", "forward_auth", "caller")
 # Verify answers in tens of microseconds when warm, tens of milliseconds when argon2 runs.

@@ -40,6 +40,10 @@ def run(settings: ServeSettings) -> None:
             server_header=False,
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
             http="keyconsole.serve.http_protocol:BoundedHttpProtocol",
+            # uvicorn believes X-Forwarded-For from 127.0.0.1 unless told otherwise: then any
+            # local process could write any address into the access log.
+            proxy_headers=bool(settings.trusted_proxies),
+            forwarded_allow_ips=list(settings.trusted_proxies) or None,
         )
 
 

@@ -24,13 +24,17 @@ class ServeSettings:
     # this scope, in X-Keyconsole-Caller.
     caller_scope: str | None = None
     access_log: bool = True
+    # Addresses (or networks) whose X-Forwarded-For and X-Forwarded-Proto are believed; from
+    # anyone else, loopback included, they are ignored.
+    trusted_proxies: tuple[str, ...] = ()
 
     def to_environ(self) -> str:
         return json.dumps(asdict(self))
 
     @classmethod
     def from_environ(cls) -> ServeSettings:
-        return cls(**json.loads(os.environ[ENV_VAR]))
+        values = json.loads(os.environ[ENV_VAR])
+        return cls(**{**values, "trusted_proxies": tuple(values.get("trusted_proxies", ()))})
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -42,6 +46,14 @@ def parse_listen(text: str) -> tuple[str, int]:
     if not host or not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise InvalidInput(f"--listen takes HOST:PORT (e.g. {DEFAULT_LISTEN}), not {text!r}")
     return host, int(port_text)
+
+
+def parse_trusted_proxy(text: str) -> str:
+    """An address or network (``10.0.0.5``, ``10.0.0.0/24``, ``::1``), as uvicorn takes it."""
+    try:
+        return str(ipaddress.ip_network(text.strip(), strict=False))
+    except ValueError:
+        raise InvalidInput(f"--trusted-proxy takes an IP address or network (10.0.0.5, 10.0.0.0/24), not {text!r}") from None
 
 
 def is_loopback(host: str) -> bool:

@@ -6,29 +6,49 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from keyconsole.service.verify import AMBIGUOUS_KEY, AmbiguousKey
+
 REALM = "keyconsole"
 STORE_UNAVAILABLE = 503
+Presented = str | AmbiguousKey | None
 
 
-def presented_key(authorization: str | None, api_key: str | None) -> str | None:
-    """The key from ``Authorization: Bearer <key>``, else from ``X-API-Key``."""
-    if authorization is not None:
-        scheme, _, credentials = authorization.partition(" ")
-        if scheme.lower() == "bearer" and credentials.strip():
-            return credentials.strip()
-    return (api_key or "").strip() or None
+def presented_key(authorization: Iterable[str], api_key: Iterable[str]) -> Presented:
+    """The one key a request carries, from ``Authorization: Bearer <key>`` or ``X-API-Key``
+    (each possibly repeated, or joined with commas as a WSGI server joins repeated headers);
+    None for none; AMBIGUOUS_KEY when they name different keys. A gateway in front may pick
+    another of them than keyconsole would: such a request is refused whole (verify answers
+    ``ambiguous_key``)."""
+    found: set[str] = set()
+    for value in authorization:
+        for part in value.split(","):
+            scheme, _, credentials = part.strip().partition(" ")
+            if scheme.lower() == "bearer" and credentials.strip():
+                found.add(credentials.strip())
+    for value in api_key:
+        found.update(part.strip() for part in value.split(",") if part.strip())
+    if len(found) > 1:
+        return AMBIGUOUS_KEY
+    return found.pop() if found else None
 
 
-def presented_key_in(raw_headers: Iterable[tuple[bytes, bytes]]) -> str | None:
+def presented_key_in(raw_headers: Iterable[tuple[bytes, bytes]]) -> Presented:
     """``presented_key`` from an ASGI scope's header pairs: one pass, no mapping built (a
     Starlette Headers object per request costs more than the verification behind it)."""
-    authorization = api_key = None
+    authorization: list[str] = []
+    api_key: list[str] = []
     for name, value in raw_headers:
         if name == b"authorization":
-            authorization = value.decode("latin-1")
+            authorization.append(value.decode("latin-1"))
         elif name == b"x-api-key":
-            api_key = value.decode("latin-1")
+            api_key.append(value.decode("latin-1"))
     return presented_key(authorization, api_key)
+
+
+def presented_key_in_meta(meta: dict[str, str]) -> Presented:
+    """``presented_key`` from a WSGI environ (Django's META), which joins repeated headers."""
+    authorization, api_key = meta.get("HTTP_AUTHORIZATION"), meta.get("HTTP_X_API_KEY")
+    return presented_key(() if authorization is None else (authorization,), () if api_key is None else (api_key,))
 
 
 def status_for(reason: str) -> int:

@@ -59,6 +59,14 @@ class _Seen(NamedTuple):
     result: VerifyResult | None
 
 
+class AmbiguousKey:
+    """What a request holding two different keys presents (service/http_verdicts.py)."""
+
+    __slots__ = ()
+
+
+AMBIGUOUS_KEY = AmbiguousKey()
+_AMBIGUOUS = VerifyResult(False, "ambiguous_key")
 _MALFORMED = VerifyResult(False, "malformed")
 _UNKNOWN = VerifyResult(False, "unknown")
 _INVALID = VerifyResult(False, "invalid")
@@ -98,7 +106,7 @@ class Verifier:
 
     def _verify(self, presented: object, required: Iterable[str], check: HashCheck) -> VerifyResult | None:
         if not isinstance(presented, str) or len(presented) != tokens.KEY_LENGTH:
-            return _MALFORMED
+            return _AMBIGUOUS if presented is AMBIGUOUS_KEY else _MALFORMED
         # One digest of the presented key serves every memo: the public id of a key whose
         # shape and checksum were checked before, argon2's verdict on it, and the row its
         # secret was last found valid for. BLAKE2s, not SHA-256: as secure, and Python's own
