@@ -114,3 +114,13 @@ def test_the_cli_reaches_postgresql_through_a_keyword_value_string_and_never_pri
                             f"postgresql://postgres@127.0.0.1:1/{database}?password=s3cret&connect_timeout=2",
                             "keys", "list"], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert query.returncode == 1 and "s3cret" not in query.stderr and "***" in query.stderr
+
+
+def test_a_prepared_statement_clash_behind_a_pooler_names_the_url_option_that_fixes_it() -> None:
+    """Issue 23.11: psycopg's words alone leave the admin guessing."""
+    from keyconsole.store.drivers import error_line
+
+    for text in ('prepared statement "_pg3_0" already exists', 'prepared statement "_pg3_3" does not exist'):
+        line = error_line(Exception(text + "\nDETAIL: more"))
+        assert line.startswith(text) and "?prepare_threshold=none" in line and "\n" not in line
+    assert error_line(Exception('relation "x" does not exist')) == 'relation "x" does not exist'

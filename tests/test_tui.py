@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from textual.containers import VerticalScroll
 from textual.pilot import Pilot
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
@@ -505,3 +506,13 @@ async def test_the_form_shows_the_lifetime_policy_and_refuses_a_later_expiry_bes
         assert isinstance(app.screen, RevealKeyScreen), "left empty, the policy's default applies"
     expires = ks.keys.get("svc").expires_at
     assert expires is not None and expires - datetime.now(UTC) <= timedelta(days=30)
+
+
+async def test_help_shows_every_binding_at_80x24_without_scrolling(ks: KeyStore) -> None:
+    """Issue 23.11: the help had outgrown one column; `q Quit` needed a scroll."""
+    async with opened(ks, (80, 24)) as pilot:
+        await press(pilot, "question_mark")
+        scroll = pilot.app.screen.query_one(VerticalScroll)
+        assert scroll.max_scroll_y == 0 and scroll.size.height <= 24
+        text = "\n".join(str(w.render()) for w in pilot.app.screen.query("Static"))
+        assert "q        Quit" in text and "Filter by key" in text

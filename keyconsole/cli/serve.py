@@ -11,6 +11,7 @@ from keyconsole.cli.output import note
 from keyconsole.errors import InvalidInput, KeyconsoleError, StoreUnavailable
 from keyconsole.serve.settings import DEFAULT_LISTEN, ServeSettings, is_loopback, parse_listen, parse_trusted_proxy
 from keyconsole.store.direct import find_driver, unusable_because
+from keyconsole.store.drivers import error_line
 
 
 @click.command()
@@ -68,8 +69,7 @@ def _check_store(db: str | None) -> None:
     try:
         why = unusable_because(driver)
     except driver.driver_error as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        note(f"keyconsole: the store {driver.display_name} cannot be reached ({first_line}); "
+        note(f"keyconsole: the store {driver.display_name} cannot be reached ({error_line(error)}); "
              "answering 503 until it can")
         return
     if why is not None:

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from keyconsole.errors import Conflict, NotPermitted, StaleEdit, StoreUnavailable
 from keyconsole.store import fork_safety, name_index
-from keyconsole.store.drivers import postgres_connector, sqlite_connector
+from keyconsole.store.drivers import error_line, postgres_connector, sqlite_connector
 from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
 from keyconsole.store.key_lookup import KeyLookup
 from keyconsole.store.location import StoreLocation, resolve
@@ -146,5 +146,4 @@ _INSUFFICIENT_PRIVILEGE = "42501"
 
 
 def _first_line(err: DBAPIError) -> str:
-    original = str(err.orig) if err.orig is not None else str(err)
-    return original.strip().splitlines()[0] if original.strip() else type(err.orig).__name__
+    return error_line(err.orig if err.orig is not None else err)

@@ -55,6 +55,15 @@ def _parse_prepare_threshold(text: str) -> int | None:
     raise InvalidStoreURL(f"{PREPARE_THRESHOLD_OPTION} must be 'none' or a whole number, not {text!r}")
 
 
+def error_line(error: BaseException) -> str:
+    """A driver's error as one line for the user, with the fix where keyconsole knows it."""
+    text = str(error).strip()
+    line = text.splitlines()[0] if text else type(error).__name__
+    if "prepared statement" in line and '"_pg3_' in line:
+        line += f" (behind a transaction-mode pooler such as PgBouncer, add ?{PREPARE_THRESHOLD_OPTION}=none to the store URL)"
+    return line
+
+
 def postgres_connect_args(prepare_threshold: int | None) -> dict[str, Any]:
     return {**POSTGRES_CONNECT_ARGS, "prepare_threshold": prepare_threshold}
 

@@ -27,7 +27,7 @@ from typing import Any, NamedTuple
 from keyconsole import moments
 from keyconsole.errors import StoreUnavailable
 from keyconsole.store.connection_pool import ConnectionPool
-from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS
+from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS, error_line
 from keyconsole.store.remembered_rows import NOT_KNOWN, RememberedRows
 from keyconsole.store.sqlite_ownership import FileIdentity, ImmutableConnection, files_beside, identity, prove_own_lock
 
@@ -261,4 +261,4 @@ class KeyLookup:
         return connect_proven
 
     def _unavailable(self, error: Exception) -> StoreUnavailable:
-        return StoreUnavailable(f"cannot use the store {self._display_name}: {error}".splitlines()[0])
+        return StoreUnavailable(f"cannot use the store {self._display_name}: {error_line(error)}")

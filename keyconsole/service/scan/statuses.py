@@ -16,7 +16,9 @@ from keyconsole.errors import StoreUnavailable
 from keyconsole.hashing import secret_matches
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNKNOWN, Finding
+from keyconsole.store.address import without_password
 from keyconsole.store.direct import find_driver, ready_lookup
+from keyconsole.store.drivers import error_line
 from keyconsole.store.key_lookup import KeyLookup, KeyState
 
 
@@ -70,11 +72,11 @@ def judge_in_store(
     unchecked and return why in one line. Never creates or migrates a store."""
     driver = find_driver(db)
     if driver is None:
-        return f"cannot read the store {db!r} directly: give a SQLite file or a PostgreSQL URL"
+        return f"cannot read the store {without_password(str(db))!r} directly: give a SQLite file or a PostgreSQL URL"
     try:
         lookup = ready_lookup(driver)
     except driver.driver_error as error:
-        return f"cannot use the store {driver.display_name}: {error}".splitlines()[0]
+        return f"cannot use the store {driver.display_name}: {error_line(error)}"
     if isinstance(lookup, str):
         return lookup
     try:
