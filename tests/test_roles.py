@@ -4,6 +4,7 @@ password (scram, tests/pg_server.py), refused by PostgreSQL itself where they ma
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -313,3 +314,25 @@ async def test_the_console_under_a_viewer_shows_the_keys_and_refuses_changes_pol
             told = [str(n.message) for n in app._notifications]
             assert told.count(READ_ONLY) >= 1
     assert shared.owner.keys.get("svc").active
+
+
+def test_a_change_held_up_by_a_locked_key_row_gives_up_naming_the_holder(shared: Shared) -> None:
+    """Issue 23.4: a session holding a key's row locked (here the owner's, as any role with
+    a write grant could) must not make `keys deactivate` wait for ever with no word."""
+    holder = psycopg.connect(shared.owner.database.location.url.render_as_string(hide_password=False)
+                             .replace("+psycopg", ""))
+    try:
+        holder.execute("SELECT id FROM api_keys WHERE name = 'svc' FOR UPDATE").fetchall()
+        holder_pid = holder.info.backend_pid
+        started = time.monotonic()
+        done = kc(shared.roles["admin"].url, "keys", "deactivate", "svc")
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert done.returncode == 1 and waited < 30
+    line = done.stderr.strip()
+    assert len(line.splitlines()) == 1
+    assert f"pid {holder_pid}" in line and "role postgres" in line and "since" in line
+    assert shared.owner.keys.get("svc").active, "nothing was changed"
+    assert kc(shared.roles["admin"].url, "keys", "deactivate", "svc").returncode == 0

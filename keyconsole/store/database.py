@@ -17,7 +17,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from keyconsole.errors import Conflict, NotPermitted, StaleEdit, StoreUnavailable
 from keyconsole.store import fork_safety, name_index
 from keyconsole.store.drivers import error_line, postgres_connector, sqlite_connector
-from keyconsole.store.engine import WRITE_OPTION, enable_wal, make_engine
+from keyconsole.store.engine import LOCK_WAIT_S, WRITE_OPTION, enable_wal, make_engine
 from keyconsole.store.key_lookup import KeyLookup
 from keyconsole.store.location import StoreLocation, resolve
 from keyconsole.store.schema import ensure_schema
@@ -100,10 +100,30 @@ class Database:
         except IntegrityError as err:
             raise Conflict(f"the change clashes with the store: {_first_line(err)}") from None
         except DBAPIError as err:
+            if getattr(err.orig, "sqlstate", None) == _LOCK_NOT_AVAILABLE:
+                raise StoreUnavailable(self._lock_holder()) from None
             if getattr(err.orig, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
                 doing = "change keys" if writing else "read this"
                 raise NotPermitted(f"this role may not {doing} ({_first_line(err)})") from None
             raise StoreUnavailable(self._explain(err)) from None
+
+    def _lock_holder(self) -> str:
+        """Who kept a change waiting: the oldest other session that holds a lock on the keys
+        for writing (an UPDATE, a SELECT ... FOR UPDATE), as far as this role may see."""
+        waited = f"the change waited {LOCK_WAIT_S} s for a key row another session holds locked"
+        try:
+            with self.engine.connect() as connection:
+                holder = connection.exec_driver_sql(_LOCK_HOLDER_SQL).first()
+        except DBAPIError:
+            holder = None
+        if holder is None:
+            return f"{waited}; nothing was changed: try again"
+        pid, role, since = holder
+        since_text = "?" if since is None else f"{since:%Y-%m-%d %H:%M:%S} UTC"
+        return (
+            f"{waited}: pid {pid}, role {role}, in a transaction since {since_text}; nothing was changed"
+            f" (end that session, e.g. SELECT pg_terminate_backend({pid}), then try again)"
+        )
 
     def _explain(self, err: DBAPIError) -> str:
         reason = _first_line(err)
@@ -143,6 +163,15 @@ class Database:
 
 # PostgreSQL's "insufficient_privilege": the role lacks a grant (store/grants.py).
 _INSUFFICIENT_PRIVILEGE = "42501"
+# "lock_not_available": lock_timeout passed (store/engine.py).
+_LOCK_NOT_AVAILABLE = "55P03"
+_LOCK_HOLDER_SQL = (
+    "SELECT a.pid, a.usename, a.xact_start AT TIME ZONE 'UTC' FROM pg_locks l"
+    " JOIN pg_stat_activity a ON a.pid = l.pid"
+    " WHERE l.locktype = 'relation' AND l.relation = 'api_keys'::regclass AND l.granted"
+    " AND l.mode <> 'AccessShareLock' AND l.pid <> pg_backend_pid()"
+    " ORDER BY a.xact_start LIMIT 1"
+)
 
 
 def _first_line(err: DBAPIError) -> str:

@@ -17,17 +17,22 @@ from keyconsole.store.sqlite_ownership import connect_read_only_copy, is_read_on
 SQLITE_MAGIC = b"SQLite format 3\x00"
 # Marks a transaction that will write: on SQLite it must take the write lock up front.
 WRITE_OPTION = "keyconsole_write"
+# How long an admin's change waits for a row another session holds locked on PostgreSQL
+# before it gives up and names the holder (store/database.py); SQLite waits its busy timeout.
+LOCK_WAIT_S = 5
 
 
 def make_engine(location: StoreLocation) -> Engine:
     if location.is_sqlite:
         return _sqlite_engine(location)
     try:
-        return create_engine(
+        engine = create_engine(
             location.url,
             pool_pre_ping=True,
             connect_args=postgres_connect_args(location.prepare_threshold),
         )
+        event.listen(engine, "begin", _begin_postgres_transaction)
+        return engine
     except ModuleNotFoundError:
         raise StoreUnavailable(
             "PostgreSQL support is not installed: pip install 'keyconsole[postgres]'"
@@ -104,6 +109,11 @@ def enable_wal(engine: Engine) -> None:
         pass
     finally:
         connection.close()
+
+
+def _begin_postgres_transaction(connection: Any) -> None:
+    if connection.get_execution_options().get(WRITE_OPTION, False):
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_S}s'")
 
 
 def _begin_sqlite_transaction(connection: Any) -> None:
