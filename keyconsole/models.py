@@ -18,7 +18,8 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import select
+from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from keyconsole import moments
 
@@ -58,6 +59,20 @@ class KeyScope(Base):
     )
 
 
+class KeyUse(Base):
+    """When a key was last used (migration 0010): the one table a verifier writes.
+
+    Not a column of api_keys: a role that may update a row may also lock it (SELECT ... FOR
+    UPDATE) and so hold up a deactivation. No foreign key either, which would have the
+    verifier's writes lock the key row they point at.
+    """
+
+    __tablename__ = "key_uses"
+
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class ApiKey(Base):
     __tablename__ = "api_keys"
 
@@ -76,7 +91,9 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    last_used_at: Mapped[datetime | None] = column_property(
+        select(KeyUse.last_used_at).where(KeyUse.key_id == id).correlate_except(KeyUse).scalar_subquery()
+    )
     created_by: Mapped[str] = mapped_column(String(300))
     version: Mapped[int] = mapped_column(Integer, default=1)
     # Who to ask before touching the key, and what it is for (migration 0007); the filter

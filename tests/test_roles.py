@@ -127,6 +127,34 @@ def test_a_verifier_verifies_and_touches_last_used_but_cannot_change_anything(sh
         assert _refused(conn, "UPDATE audit_events SET action = 'forged'")
         assert _refused(conn, "DELETE FROM audit_events")
         assert _refused(conn, "SELECT * FROM audit_events"), "a verifier does not read the audit"
+        # Nor may it lock a key's row, which would hold up its deactivation (issue 23.4).
+        for lock in ("FOR UPDATE", "FOR NO KEY UPDATE", "FOR SHARE", "FOR KEY SHARE"):
+            assert _refused(conn, f"SELECT id FROM api_keys {lock}"), lock
+        with pytest.raises(psycopg.errors.InsufficientPrivilege), conn.transaction():
+            conn.execute("LOCK TABLE api_keys IN SHARE MODE")
+        assert _refused(conn, "UPDATE api_keys SET name = name")
+
+
+def test_a_verifier_holding_its_own_rows_cannot_hold_up_a_deactivation(shared: Shared) -> None:
+    """Issue 23.4: what a verifier may write (key_uses), held locked in an open transaction,
+    does not keep `keys deactivate` waiting; the key is refused at once afterwards."""
+    verifier = shared.roles["verifier"]
+    with KeyStore(verifier.url) as store:
+        assert store.verify(shared.issued.key)  # writes its key_uses row
+    holder = verifier.connect()
+    try:
+        holder.execute("BEGIN")
+        holder.execute("SELECT * FROM key_uses FOR UPDATE").fetchall()
+        holder.execute("UPDATE key_uses SET last_used_at = last_used_at")
+        started = time.monotonic()
+        done = kc(shared.roles["admin"].url, "keys", "deactivate", "svc")
+        assert done.returncode == 0, done.stderr
+        assert time.monotonic() - started < 4
+        with KeyStore(verifier.url) as store:
+            assert store.verify(shared.issued.key).reason == "inactive"
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
 
 
 async def test_the_framework_guards_verify_as_a_verifier(shared: Shared) -> None:

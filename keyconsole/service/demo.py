@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from keyconsole import hashing, tokens
 from keyconsole.errors import Conflict, InvalidInput
-from keyconsole.models import ApiKey, KeyScope, Scope
+from keyconsole.models import ApiKey, KeyScope, KeyUse, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.validation import fold_name
@@ -40,7 +40,7 @@ DATE_POOL = 4_096
 _TO_ALPHABET = bytes(ord(tokens.ALPHABET[byte % len(tokens.ALPHABET)]) for byte in range(256))
 KEY_COLUMNS = (
     "public_id", "name", "name_folded", "secret_hash", "active",
-    "created_at", "updated_at", "expires_at", "last_used_at", "created_by", "version",
+    "created_at", "updated_at", "expires_at", "created_by", "version",
 )
 MAX_KEYS = 10_000_000
 
@@ -102,9 +102,10 @@ def _insert_keys(
     scope_sets = [list(combo) for size in (1, 2, 3) for combo in itertools.combinations(scope_ids, size)]
     key_insert = BulkInsert(session, ApiKey.__table__, KEY_COLUMNS)
     link_insert = BulkInsert(session, KeyScope.__table__, ("key_id", "scope_id"))
+    use_insert = BulkInsert(session, KeyUse.__table__, ("key_id", "last_used_at"))
     for batch_start in range(0, len(numbers), BATCH):
         batch = numbers[batch_start : batch_start + BATCH]
-        keys, scope_picks = [], []
+        keys, scope_picks, last_uses = [], [], []
         # Public ids need not be unguessable (they are shown in clear): random bytes mapped
         # onto the alphabet, a whole batch at once.
         id_chars = rng.randbytes(len(batch) * tokens.PUBLIC_ID_CHARS).translate(_TO_ALPHABET).decode("ascii")
@@ -117,9 +118,10 @@ def _insert_keys(
             public_id = tokens.PREFIX + id_chars[id_start : id_start + tokens.PUBLIC_ID_CHARS]
             keys.append((
                 public_id, name, fold_name(name), shared_hash, rng.random() > 0.15,
-                created, created, expires, last_used, DEMO_ACTOR, 1,
+                created, created, expires, DEMO_ACTOR, 1,
             ))
             scope_picks.append(rng.choice(scope_sets))
+            last_uses.append(last_used)
         # The new ids are read back after the insert (RETURNING with parameter order makes
         # SQLAlchemy insert SQLite rows one at a time): every id above the largest one
         # before it, mapped by public id, so rows another writer added meanwhile are ignored.
@@ -132,6 +134,11 @@ def _insert_keys(
             (ids[public_id], scope_id)
             for public_id, picks in zip(public_ids, scope_picks, strict=True)
             for scope_id in picks
+        ])
+        use_insert.run([
+            (ids[public_id], last_used)
+            for public_id, last_used in zip(public_ids, last_uses, strict=True)
+            if last_used is not None
         ])
         if progress is not None:
             progress(batch_start + len(keys))

@@ -6,12 +6,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal_column, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, delete, false, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from keyconsole import hashing, tokens
 from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
-from keyconsole.models import ApiKey, KeyScope, Scope
+from keyconsole.models import ApiKey, KeyScope, KeyUse, Scope
 from keyconsole.service import audit_log, records
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import SORT_COLUMNS, STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
@@ -406,6 +406,7 @@ class KeyService:
                     details={"scopes": [scope.name for scope in key.scopes], "created_at": key.created_at},
                 )
                 session.delete(key)
+            session.execute(delete(KeyUse).where(KeyUse.key_id.in_(list(keys))))
             return deleted
 
     def rotate(self, ref: str, *, grace: timedelta = timedelta(0), expected_version: int | None = None) -> IssuedKey:

@@ -31,13 +31,17 @@ LISTED_COLUMNS = (
     "public_id", "name", "active", "created_at", "updated_at", "expires_at", "last_used_at",
     "created_by", "version", "previous_hash_until", "owner", "note",
 )
+# "Last used" is kept in key_uses (migration 0010), as models.ApiKey.last_used_at reads it.
+_LAST_USED_SQL = "(SELECT u.last_used_at FROM key_uses u WHERE u.key_id = api_keys.id) AS last_used_at"
 _PAGE = (
-    f"SELECT {', '.join(LISTED_COLUMNS)}, previous_hash IS NOT NULL, {{scopes}}"
+    f"SELECT {', '.join(_LAST_USED_SQL if c == 'last_used_at' else c for c in LISTED_COLUMNS)},"
+    " previous_hash IS NOT NULL, {scopes}"
     " FROM api_keys ORDER BY {order} LIMIT {limit} OFFSET {offset}"
 )
 _COUNT = "SELECT count(*) FROM api_keys"
 _ANY_SCOPE = "SELECT EXISTS (SELECT 1 FROM scopes)"
-# The columns a listing may order by: names are put into the SQL, so only these are taken.
+# The columns a listing may order by (last_used_at by its name in the SELECT): names are put
+# into the SQL, so only these are taken.
 _ORDERABLE = frozenset({"name_folded", "public_id", "active", "expires_at", "last_used_at", "created_at", "id"})
 
 

@@ -1,7 +1,7 @@
 """The rights keyconsole grants a PostgreSQL role, as SQL: verifier, viewer, admin.
 
-- verifier: reads what verification reads and writes nothing but a key's "last used"
-  (a column grant);
+- verifier: reads what verification reads and writes nothing but key_uses ("last used"),
+  so it can lock no row an admin changes;
 - viewer: reads keys, scopes and the audit, changes nothing;
 - admin: every key and scope operation; the audit only grows (INSERT, no UPDATE or DELETE
   on its rows; the chain's head row moves forward with each event).
@@ -19,7 +19,7 @@ from keyconsole.errors import InvalidInput
 from keyconsole.store.migrations import VERSION_TABLE
 
 KINDS = ("verifier", "viewer", "admin")
-_KEY_TABLES = ("api_keys", "scopes", "key_scopes")
+_KEY_TABLES = ("api_keys", "scopes", "key_scopes", "key_uses")
 _AUDIT_TABLES = ("audit_events", "audit_head")
 _ALL_TABLES = (*_KEY_TABLES, *_AUDIT_TABLES, "keyconsole_grants", "keyconsole_policy", VERSION_TABLE)
 # The serial columns' sequences (SQLAlchemy's SERIAL names them table_id_seq).
@@ -44,10 +44,9 @@ def plan(kind: str, role: str, *, revoke: bool = False) -> list[str]:
 
 
 def _revoked(who: str) -> list[str]:
-    # Every right any kind grants, column grants included (REVOKE ALL on a table leaves them).
+    # Every right any kind grants (none is a column grant: REVOKE ALL on a table leaves those).
     return [
         f"REVOKE ALL ON {', '.join(_ALL_TABLES)} FROM {who}",
-        f"REVOKE UPDATE (last_used_at) ON api_keys FROM {who}",
         f"REVOKE ALL ON SEQUENCE {', '.join(_SEQUENCES)} FROM {who}",
     ]
 
@@ -57,7 +56,8 @@ def _granted(kind: str, who: str) -> list[str]:
     if kind == "verifier":
         granted += [
             f"GRANT SELECT ON api_keys, scopes, key_scopes, {VERSION_TABLE} TO {who}",
-            f"GRANT UPDATE (last_used_at) ON api_keys TO {who}",
+            # SELECT too: INSERT ... ON CONFLICT DO UPDATE reads the row it updates.
+            f"GRANT SELECT, INSERT, UPDATE ON key_uses TO {who}",
         ]
     else:
         granted.append(f"GRANT SELECT ON {', '.join(_ALL_TABLES)} TO {who}")

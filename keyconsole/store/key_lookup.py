@@ -39,7 +39,13 @@ _LOOKUP = (
     " WHERE ks.key_id = k.id)"
     " FROM api_keys k WHERE k.public_id = {param}"
 )
-_TOUCH = "UPDATE api_keys SET last_used_at = {param} WHERE id = {param}"
+# "Last used" lives in key_uses, the one table a verifier writes (migration 0010); a key
+# deleted meanwhile is not given a row back.
+_TOUCH = (
+    "INSERT INTO key_uses (key_id, last_used_at) SELECT {param}, {param}"
+    " WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = {param})"
+    " ON CONFLICT (key_id) DO UPDATE SET last_used_at = excluded.last_used_at"
+)
 _AGGREGATE = {"sqlite": "group_concat", "postgresql": "string_agg"}
 _PARAM = {"sqlite": "?", "postgresql": "%s"}
 # How long "last used" may wait for SQLite's write lock before it is skipped: a verifier
@@ -218,7 +224,7 @@ class KeyLookup:
             if sqlite:
                 cursor.execute(f"PRAGMA busy_timeout = {TOUCH_BUSY_TIMEOUT_MS}")
             try:
-                cursor.execute(self._touch_sql, (_column_value(now, self._dialect), key_id))
+                cursor.execute(self._touch_sql, (key_id, _column_value(now, self._dialect), key_id))
             finally:
                 if sqlite:
                     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
