@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -83,7 +84,7 @@ def test_a_pool_with_no_connection_free_gives_up_with_store_unavailable(sqlite_u
     with KeyStore(sqlite_url, actor="tester"):
         pass
     pool = ConnectionPool(
-        sqlite_connector(sqlite_url.removeprefix("sqlite:///")),  # type: ignore[arg-type]
+        sqlite_connector(Path(sqlite_url.removeprefix("sqlite:///"))),
         display_name="the test store", limit=1, wait_s=0.2,
     )
     held = pool.take()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import select, text
@@ -20,6 +20,11 @@ from keyconsole.service.records import AuditEntry, ChainReport
 from keyconsole.store import Database
 
 GENESIS_HASH = "0" * 64
+# How far an event may be dated before one chained earlier without being reported: a writer
+# dates a change when it starts it, then may wait for SQLite's write lock (its busy timeout,
+# 30 s) while others chain theirs. On PostgreSQL the database dates events after the chain's
+# head is locked, so they are in order there anyway.
+MISDATED_AFTER = timedelta(minutes=1)
 
 
 def _json_value(value: object) -> str:
@@ -125,7 +130,7 @@ class AuditService:
                 if _event_hash(event) != event.hash:
                     return ChainReport(checked, event.id, "this event was changed after it was written")
                 previous = event.hash
-                if latest is not None and event.at < latest:
+                if latest is not None and event.at < latest - MISDATED_AFTER:
                     misdated.append((event.id, event.at, latest))
                 latest = event.at if latest is None else max(latest, event.at)
             head = session.get(AuditHead, 1)
