@@ -94,3 +94,13 @@ def test_keys_table_with_marks_and_expiry_warnings(snap_compare, pinned_store: K
         await _steady(pilot)
 
     assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=mark)
+
+
+def test_key_form_with_a_filtered_scope_checklist(snap_compare, pinned_store: KeyStore) -> None:  # type: ignore[no-untyped-def]
+    async def filter_scopes(pilot: Pilot[None]) -> None:
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press(*"reporting job", "tab", "space", *"write", "space")
+        await _steady(pilot)
+
+    assert snap_compare(make_app(pinned_store, clock=lambda: NOW), terminal_size=SIZE, run_before=filter_scopes)

@@ -42,8 +42,9 @@ class HelpScreen(ModalScreen[None]):
         self._sections = sections
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog help"):
-            yield Label("keyconsole keys  (escape closes; every action is also in ctrl+p)", classes="title")
+        with VerticalScroll(classes="dialog help") as dialog:
+            # In the border: every line inside is for the keys.
+            dialog.border_title = "keyconsole keys: escape closes; every action is also in ctrl+p"
             for title, bindings in self._sections:
                 yield Label(title, classes="section", markup=False)
                 yield Static(_columns(_rows(bindings)), markup=False)

@@ -3,6 +3,7 @@ focus order."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -72,6 +73,7 @@ class KeyFormScreen(ModalScreen[FormResult]):
         self._opening = opening
         self._key = key
         self._initial = _initial_values(key)
+        self._after_fill: Callable[[], None] | None = None
 
     # -- layout ------------------------------------------------------------------------------
 
@@ -85,8 +87,9 @@ class KeyFormScreen(ModalScreen[FormResult]):
             yield FieldError(id="name-error")
             with Horizontal(classes="field", id="scopes-field"):
                 yield Label("Scopes", classes="field-label")
-                # The form opens at once; its scopes come from a worker (on_mount).
-                yield Label("reading scopes…", id="scopes-pending", classes="note")
+                # In its place from the first frame, so Tab reaches it in order; its scopes
+                # come from a worker (on_mount), and keys pressed meanwhile wait for them.
+                yield ScopeChecklist(self._initial.scopes, id="scopes")
             yield FieldError(id="scopes-error")
             with Horizontal(classes="field"):
                 yield Label("Active", classes="field-label")
@@ -109,7 +112,7 @@ class KeyFormScreen(ModalScreen[FormResult]):
             yield FieldError(id="form-error")
             yield BusyNote()
             with Horizontal(classes="buttons"):
-                yield Label("space toggles a scope, a all, n none", classes="note")
+                yield Label("space toggles, type filters", classes="note")
                 yield Button("Save ^s", id="save", variant="primary", compact=True)
                 yield Button("Cancel esc", id="cancel", compact=True)
 
@@ -126,8 +129,12 @@ class KeyFormScreen(ModalScreen[FormResult]):
             read,
             self._show_scopes_and_policy,
             doing="reading scopes",
-            failed=lambda error: self._show_error("scopes", f"cannot read the scopes: {error}"),
+            failed=self._scopes_not_read,
         )
+
+    def _scopes_not_read(self, error: KeyconsoleError) -> None:
+        self._show_error("scopes", f"cannot read the scopes: {error}")
+        self.query_one(ScopeChecklist).fill(None)
 
     def _show_scopes_and_policy(self, found: tuple[list[ScopeInfo], Policy]) -> None:
         scopes, policy = found
@@ -139,21 +146,29 @@ class KeyFormScreen(ModalScreen[FormResult]):
         self._show_scopes(scopes)
 
     def _show_scopes(self, scopes: list[ScopeInfo]) -> None:
-        self.query_one("#scopes-pending").remove()
-        field = self.query_one("#scopes-field")
-        if scopes:
-            field.mount(ScopeChecklist([(s.name, s.description) for s in scopes], self._initial.scopes, id="scopes"))
-        else:
-            field.mount(Label("No scopes yet: define some on the scopes screen (s) first.", classes="note"))
+        self.query_one(ScopeChecklist).fill([(s.name, s.description) for s in scopes])
+
+    @on(ScopeChecklist.Filled)
+    def _scopes_filled(self) -> None:
+        # A save or cancel pressed while the scopes were read runs now, after the keys
+        # pressed before it (ScopeChecklist.fill), as it would have.
+        waiting, self._after_fill = self._after_fill, None
+        if waiting is not None:
+            waiting()
+
+    def _when_filled(self, action: Callable[[], None]) -> bool:
+        """Run ``action`` once the scopes are in; True if it has to wait for them."""
+        if self.query_one(ScopeChecklist).is_filled:
+            return False
+        self._after_fill = action
+        return True
 
     # -- values and validation ---------------------------------------------------------------
 
     def _values(self) -> _Values:
-        checklist = self.query("#scopes")
         return _Values(
             name=self.query_one("#name", Input).value,
-            # Until the scopes have been read, the key's own stand.
-            scopes=frozenset(checklist.first(ScopeChecklist).selected) if checklist else self._initial.scopes,
+            scopes=frozenset(self.query_one(ScopeChecklist).selected),
             active=self.query_one("#active", YesNo).value,
             expires=self.query_one("#expires", Input).value,
             owner=self.query_one("#owner", Input).value,
@@ -220,11 +235,13 @@ class KeyFormScreen(ModalScreen[FormResult]):
 
     @property
     def _saving(self) -> bool:
-        return self.query_one(BusyNote).is_busy
+        # The save button is off from a save's start until it failed (a success closes the
+        # form); the busy line also shows other reads, such as the scopes'.
+        return self.query_one("#save", Button).disabled
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
-        if self._saving:
+        if self._when_filled(self.action_save) or self._saving:
             return
         values = self._values()
         if not self._validate(values):
@@ -318,6 +335,8 @@ class KeyFormScreen(ModalScreen[FormResult]):
         self._show_error("form", "Reloaded: this is the key as it is now.")
 
     def action_cancel(self) -> None:
+        if self._when_filled(self.action_cancel):
+            return
         if self._saving:
             self.notify("Still saving: the form closes when the store has answered.")
             return

@@ -146,6 +146,7 @@ class KeysScreen(Screen[None]):
         yield KeysTable(
             self._listing,
             self._ask_for_rows,
+            self._open,
             clock=self._clock,
             expiry_warning=self._expiry_warning,
             marks=self._marks,
@@ -417,14 +418,13 @@ class KeysScreen(Screen[None]):
             return
         self.app.push_screen(screens.KeyFormScreen(self._opening), self.form_done)
 
-    @on(KeysTable.Opened)
-    def _open(self, event: KeysTable.Opened) -> None:
+    def _open(self, key: KeyInfo) -> None:
         if self._read_only:
             # A role that may only read opens the key's details, never the form that edits it.
-            self.app.push_screen(screens.KeyDetailsScreen(self._opening, event.key))
+            self.app.push_screen(screens.KeyDetailsScreen(self._opening, key))
             return
         # The row as last read: if the key has changed since, saving says so (StaleEdit).
-        self.app.push_screen(screens.KeyFormScreen(self._opening, event.key), self.form_done)
+        self.app.push_screen(screens.KeyFormScreen(self._opening, key), self.form_done)
 
     def form_done(self, result: FormResult) -> None:
         if isinstance(result, IssuedKey):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from rich.text import Text
+from textual import events
 from textual.binding import Binding
 from textual.message import Message
 from textual.reactive import reactive
@@ -20,21 +21,36 @@ from keyconsole.service.display import printable
 
 
 class ScopeChecklist(OptionList):
-    """A multi-select list: ``space`` toggles, ``a`` selects all, ``n`` none."""
+    """A multi-select list of scopes: ``space`` toggles, typing filters, ``ctrl+a`` selects
+    every scope shown, ``ctrl+n`` none of them.
+
+    It takes its place in the form, and focus, before its scopes are read: keys pressed
+    meanwhile are kept and applied, in order, once they arrive (``fill``), so they act
+    exactly as they would have afterwards. Typing letters narrows the list to the scopes
+    whose names contain them (shown in the border's title; backspace takes a letter back,
+    escape clears it); selections the filter hides are kept, and counted in the subtitle.
+    """
 
     BINDINGS = [
         Binding("space", "toggle", "Toggle"),
-        Binding("a", "select_all", "All"),
-        Binding("n", "select_none", "None"),
+        Binding("ctrl+a", "select_all", "All shown"),
+        Binding("ctrl+n", "select_none", "None shown"),
+        Binding("backspace", "filter_back", "Filter: back", show=False),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
     DEFAULT_CSS = """
     ScopeChecklist {
         height: auto;
+        min-height: 3;
         max-height: 9;
         border: tall $panel;
+        border-title-align: left;
+        border-subtitle-align: right;
         &:focus { border: heavy $accent; }
     }
     """
+    # Keys that move focus or leave the form act at once, loaded or not.
+    _NEVER_KEPT = frozenset({"tab", "shift+tab", "ctrl+s", "ctrl+c", "ctrl+q", "ctrl+p"})
 
     class Changed(Message):
         def __init__(self, checklist: ScopeChecklist) -> None:
@@ -45,10 +61,112 @@ class ScopeChecklist(OptionList):
         def control(self) -> ScopeChecklist:
             return self.checklist
 
-    def __init__(self, scopes: Iterable[tuple[str, str]], selected: Iterable[str] = (), *, id: str | None = None) -> None:
-        self._scopes = list(scopes)
+    class Filled(Message):
+        """The scopes arrived (or could not be read) and the keys kept meanwhile were applied."""
+
+    def __init__(self, selected: Iterable[str] = (), *, id: str | None = None) -> None:
+        self._scopes: list[tuple[str, str]] = []
+        self._shown: list[tuple[str, str]] = []
         self.selected: set[str] = set(selected)
-        super().__init__(*self._options(), id=id)
+        self.filter_text = ""
+        # Keys pressed before the scopes arrived; None once they have.
+        self._kept: list[events.Key] | None = []
+        super().__init__(id=id)
+
+    @property
+    def is_filled(self) -> bool:
+        return self._kept is None
+
+    def on_mount(self) -> None:
+        self._show_state()
+
+    def fill(self, scopes: Iterable[tuple[str, str]] | None) -> None:
+        """The scopes to choose from (None: they could not be read); then the keys pressed
+        while waiting, in order."""
+        self._scopes = list(scopes or [])
+        kept, self._kept = self._kept or [], None
+        self._refilter()
+        for key in kept:
+            self._apply(key)
+        self.post_message(self.Filled())
+
+    # -- keys --------------------------------------------------------------------------------
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in self._NEVER_KEPT or (event.key == "escape" and not self._kept):
+            return  # escape with nothing typed yet: the form's (cancel)
+        if self._kept is not None:
+            event.stop()
+            event.prevent_default()
+            self._kept.append(event)
+        elif self._types_into_filter(event):
+            event.stop()
+            event.prevent_default()
+            self._set_filter(self.filter_text + (event.character or ""))
+
+    def _apply(self, event: events.Key) -> None:
+        """A kept key, as it would have acted on the filled list."""
+        if self._types_into_filter(event):
+            self._set_filter(self.filter_text + (event.character or ""))
+            return
+        action = {
+            "space": self.action_toggle, "enter": self.action_toggle,
+            "ctrl+a": self.action_select_all, "ctrl+n": self.action_select_none,
+            "backspace": self.action_filter_back, "escape": self.action_clear_filter,
+            "up": self.action_cursor_up, "down": self.action_cursor_down,
+            "home": self.action_first, "end": self.action_last,
+            "pageup": self.action_page_up, "pagedown": self.action_page_down,
+        }.get(event.key)
+        if action is not None:
+            action()
+
+    @staticmethod
+    def _types_into_filter(event: events.Key) -> bool:
+        character = event.character
+        return character is not None and len(character) == 1 and character.isprintable() and character != " "
+
+    # -- filter ------------------------------------------------------------------------------
+
+    def action_filter_back(self) -> None:
+        if self.filter_text:
+            self._set_filter(self.filter_text[:-1])
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # With no filter to clear, escape is the form's (cancel).
+        return bool(self.filter_text) if action == "clear_filter" else True
+
+    def action_clear_filter(self) -> None:
+        self._set_filter("")
+
+    def _set_filter(self, text: str) -> None:
+        self.filter_text = text
+        self._refilter()
+
+    def _refilter(self) -> None:
+        needle = self.filter_text.lower()
+        shown = [scope for scope in self._scopes if needle in scope[0].lower()]
+        self._shown = []  # while the options are replaced, nothing is drawn from them
+        self.clear_options()
+        self._shown = shown
+        self.add_options([Option(self._prompt(name, description), id=name) for name, description in shown])
+        self.highlighted = 0 if self._shown else None
+        self._redraw_prompts()
+        self._show_state()
+
+    def _show_state(self) -> None:
+        if self._kept is not None:
+            self.border_title = "reading scopes…"
+        elif not self._scopes:
+            self.border_title = "no scopes: define some on the scopes screen (s) first"
+        elif self.filter_text:
+            self.border_title = Text(f"filter: {self.filter_text}  ({len(self._shown)} of {len(self._scopes)}; esc clears)")
+        else:
+            self.border_title = "type to filter"
+        hidden = len(self.selected - {name for name, _ in self._shown}) if self.is_filled else 0
+        counted = f"{len(self.selected)} selected"
+        self.border_subtitle = f"{counted}, {hidden} hidden by the filter" if hidden else counted
+
+    # -- drawing -----------------------------------------------------------------------------
 
     def _prompt(self, name: str, description: str, pointed: bool = False) -> Text:
         # ">" marks the row space would toggle, for terminals where the highlight's
@@ -60,18 +178,18 @@ class ScopeChecklist(OptionList):
             text.append(f"  {printable(description)}", style="dim")
         return text
 
-    def _options(self) -> list[Option]:
-        return [Option(self._prompt(name, description), id=name) for name, description in self._scopes]
-
     def _redraw_prompts(self, focused: bool | None = None) -> None:
         # Focus events arrive before has_focus changes, so they say which it will be.
         focused = self.has_focus if focused is None else focused
-        for index, (name, description) in enumerate(self._scopes):
+        if self.option_count != len(self._shown):
+            return  # between clearing the options and adding the new ones
+        for index, (name, description) in enumerate(self._shown):
             pointed = focused and index == self.highlighted
             self.replace_option_prompt_at_index(index, self._prompt(name, description, pointed))
 
     def _redraw(self) -> None:
         self._redraw_prompts()
+        self._show_state()
         self.post_message(self.Changed(self))
 
     def watch_highlighted(self, highlighted: int | None) -> None:
@@ -84,11 +202,12 @@ class ScopeChecklist(OptionList):
     def on_blur(self) -> None:
         self._redraw_prompts(focused=False)
 
+    # -- choosing ----------------------------------------------------------------------------
+
     def action_toggle(self) -> None:
-        if self.highlighted is None:
+        if self.highlighted is None or not self._shown:
             return
-        name = self._scopes[self.highlighted][0]
-        self.selected ^= {name}
+        self.selected ^= {self._shown[self.highlighted][0]}
         self._redraw()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -101,11 +220,11 @@ class ScopeChecklist(OptionList):
         self._redraw()
 
     def action_select_all(self) -> None:
-        self.selected = {name for name, _ in self._scopes}
+        self.selected |= {name for name, _ in self._shown}
         self._redraw()
 
     def action_select_none(self) -> None:
-        self.selected = set()
+        self.selected -= {name for name, _ in self._shown}
         self._redraw()
 
 

@@ -19,7 +19,6 @@ from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -97,17 +96,11 @@ class KeysTable(ScrollView, can_focus=True):
 
     cursor_row: reactive[int] = reactive(0)
 
-    class Opened(Message):
-        """The admin pressed enter on a key."""
-
-        def __init__(self, key: KeyInfo) -> None:
-            super().__init__()
-            self.key = key
-
     def __init__(
         self,
         listing: KeyListing,
         ask_for_rows: Callable[[int, int], None],
+        open_key: Callable[[KeyInfo], None],
         *,
         clock: Clock = utc_now,
         expiry_warning: timedelta = timedelta(days=DEFAULT_DAYS),
@@ -116,6 +109,10 @@ class KeysTable(ScrollView, can_focus=True):
     ) -> None:
         super().__init__(id=id)
         self.listing = listing
+        # Enter on a key calls this at once, inside the key's own handling, so the screen it
+        # opens is there before the next key arrives; a message would reach the screen only
+        # after keys already queued (issue 26: Tab, Tab, Down landed on the wrong fields).
+        self._open_key = open_key
         # Public ids marked for a bulk action: their names are drawn after "* ".
         self._marks = marks
         self._clock = clock
@@ -213,7 +210,7 @@ class KeysTable(ScrollView, can_focus=True):
 
     def action_open(self) -> None:
         if self.current is not None:
-            self.post_message(self.Opened(self.current))
+            self._open_key(self.current)
 
     # -- drawing -----------------------------------------------------------------------------
 
