@@ -1,6 +1,6 @@
 """The errors every layer raises and every interface turns into one clear line.
 
-Each carries an exit code from the CLI contract (DESIGN.md): 1 refused, 2 invalid input.
+Each carries an exit code from the CLI contract (docs/cli.md, "Exit codes"): 1 refused, 2 invalid input.
 Messages never contain a secret: they are built from names and public ids only.
 """
 

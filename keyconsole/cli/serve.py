@@ -33,7 +33,7 @@ def serve(
     """The HTTP verify service, for APIs in any language and for gateways.
 
     POST /v1/verify, /v1/forward-auth (nginx, Traefik, Caddy, Envoy), /healthz, /readyz and
-    /metrics. See the README for the answers and for gateway configurations.
+    /metrics. docs/serve.md in the repository has the answers and gateway configurations.
     """
     host, port = parse_listen(listen)
     if caller_scope is not None and no_caller_check:

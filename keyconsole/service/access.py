@@ -10,7 +10,7 @@ from keyconsole.store import Database, grants
 
 SQLITE_HAS_NO_ROLES = (
     "SQLite has no database roles: the store file's permissions are its access control"
-    " (README, Running with least privilege)"
+    " (docs/least-privilege.md)"
 )
 
 

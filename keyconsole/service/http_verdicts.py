@@ -1,5 +1,5 @@
 """How a verdict reads over HTTP: one rule for `keyconsole serve` and the framework guards,
-so every way of checking a key answers a client alike (DESIGN.md, forward auth)."""
+so every way of checking a key answers a client alike (docs/serve.md, forward auth)."""
 
 from __future__ import annotations
 

@@ -4,7 +4,8 @@ Measured on SQLite (see benchmarks/verify.py), an ORM session per call manages a
 9,000 lookups a second and Core with a prebuilt statement about 20,000; a cursor on a raw
 connection from SQLAlchemy's own pool about 110,000. Verification sits on every request
 of the protected API, so its two queries (the lookup, and "last used" once a minute) step
-below SQLAlchemy's execution layer; every other query in keyconsole goes through the ORM.
+below SQLAlchemy's execution layer, as the listing's pages do (store/direct_listing.py);
+every other query goes through the ORM (docs/architecture.md).
 
 This module imports no SQLAlchemy: `keyconsole verify` as a process can run it on a
 connection opened directly (store/direct.py), without paying for SQLAlchemy's import.

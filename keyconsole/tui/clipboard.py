@@ -3,7 +3,7 @@
 The local copy is wiped again after ``KEYCONSOLE_CLIPBOARD_CLEAR_S`` seconds (default 30;
 0 keeps it), and when the console quits, provided the clipboard still holds that key: a
 key left in a clipboard is one paste away from a chat window. What OSC 52 put on the
-admin's own terminal cannot be wiped from here (see README, "Copying keys").
+admin's own terminal cannot be wiped from here (see docs/console.md, "Copying a key").
 """
 
 from __future__ import annotations

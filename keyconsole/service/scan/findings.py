@@ -13,7 +13,7 @@ from keyconsole.service.display import printable
 if TYPE_CHECKING:
     from keyconsole.service.records import AuditEntry
 
-# What the store says of a found key (DESIGN.md "Scan findings").
+# What the store says of a found key (docs/scan.md).
 LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED = "live", "inactive", "expired", "rotated", "unknown", "unchecked"
 STATUSES = (LIVE, INACTIVE, EXPIRED, ROTATED, UNKNOWN, UNCHECKED)
 # The path that names standard input.

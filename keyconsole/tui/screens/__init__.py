@@ -1,7 +1,7 @@
 """Screens and modal dialogs of the console, one per module.
 
 Each is imported when first used: the keys screen is drawn before the forms, dialogs and
-tables it may never open are even loaded (see README, "Performance": start-up).
+tables it may never open are even loaded (see docs/performance.md: start-up).
 """
 
 from __future__ import annotations
