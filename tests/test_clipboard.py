@@ -9,7 +9,8 @@ import pytest
 
 from keyconsole import KeyStore
 from keyconsole.tui.app import make_app
-from keyconsole.tui.clipboard import CLEAR_ENV, clear_after_seconds
+from keyconsole.settings import CLIPBOARD_CLEAR_S as CLEAR_ENV
+from keyconsole.settings import InvalidSetting, clipboard_clear_s
 from keyconsole.tui.screens.reveal import RevealKeyScreen
 
 SIZE = (80, 24)
@@ -49,7 +50,14 @@ async def test_quitting_wipes_a_key_still_waiting(ks: KeyStore, clipboard: list[
     assert clipboard[-1] == ""
 
 
-@pytest.mark.parametrize(("raw", "seconds"), [("", 30.0), ("5", 5.0), ("0", 0.0), ("soon", 30.0), ("-3", 30.0)])
+@pytest.mark.parametrize(("raw", "seconds"), [("", 30.0), ("5", 5.0), ("0", 0.0), (" 2.5 ", 2.5)])
 def test_the_delay_setting(monkeypatch: pytest.MonkeyPatch, raw: str, seconds: float) -> None:
     monkeypatch.setenv(CLEAR_ENV, raw)
-    assert clear_after_seconds() == seconds
+    assert clipboard_clear_s() == seconds
+
+
+@pytest.mark.parametrize("raw", ["soon", "-3", "nan", "1e9"])
+def test_a_bad_delay_is_refused_naming_the_variable(monkeypatch: pytest.MonkeyPatch, raw: str) -> None:
+    monkeypatch.setenv(CLEAR_ENV, raw)
+    with pytest.raises(InvalidSetting, match=f"^{CLEAR_ENV} must be a number of seconds"):
+        clipboard_clear_s()

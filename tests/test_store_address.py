@@ -12,7 +12,7 @@ from keyconsole.errors import InvalidStoreURL
 from keyconsole.store.address import store_address, without_password
 from keyconsole.store.direct import find_driver
 from keyconsole.store.location import resolve
-from keyconsole.store.paths import ENV_VAR
+from keyconsole.settings import STORE_URL as ENV_VAR
 from tests.pg_server import PostgresServer
 
 

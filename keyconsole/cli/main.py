@@ -10,11 +10,11 @@ from typing import Any
 import click
 
 from keyconsole import __version__
+from keyconsole import settings as keyconsole_settings
 from keyconsole.cli.context import common_options, settings
 from keyconsole.cli.text_params import require_valid_text
 from keyconsole.errors import KeyconsoleError
 
-DEBUG_ENV = "KEYCONSOLE_DEBUG"
 # Each command's module is imported only when that command runs (click's lazy-group
 # recipe): `keyconsole verify` must not pay for the ORM and the console it never uses.
 LAZY_COMMANDS = {
@@ -62,10 +62,10 @@ class ErrorReportingGroup(click.Group):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             ctx.exit(141)
         except Exception as err:  # noqa: BLE001 - the contract: never a traceback
-            if os.environ.get(DEBUG_ENV):
+            if keyconsole_settings.debug():
                 raise
             click.echo(
-                f"keyconsole: unexpected error ({type(err).__name__}); run with {DEBUG_ENV}=1 for details",
+                f"keyconsole: unexpected error ({type(err).__name__}); run with {keyconsole_settings.DEBUG}=1 for details",
                 err=True,
             )
             ctx.exit(1)

@@ -7,7 +7,6 @@ console's header, errors and the audit name a store the same way whichever path 
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,8 @@ from urllib.parse import quote, urlencode
 
 from keyconsole.errors import InvalidStoreURL
 from keyconsole.store.drivers import DEFAULT_PREPARE_THRESHOLD, split_prepare_threshold
-from keyconsole.store.paths import ENV_VAR, default_path
+from keyconsole import settings
+from keyconsole.store.paths import default_path
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -50,7 +50,7 @@ def store_address(db: str | None) -> StoreAddress:
 
     Raises InvalidStoreURL for text that cannot name a store; never shows a password.
     """
-    text = db if db is not None else (os.environ.get(ENV_VAR) or None)
+    text = db if db is not None else settings.store_url()
     if text is None:
         return StoreAddress(SQLITE, is_default=True, sqlite_path=default_path())
     text = text.strip()

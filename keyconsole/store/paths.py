@@ -1,4 +1,5 @@
-"""Where the default store lives, and the variable that names another one."""
+"""Where the default store lives (another one is named by --db or KEYCONSOLE_DB,
+keyconsole/settings.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
-ENV_VAR = "KEYCONSOLE_DB"
 DEFAULT_FILENAME = "keys.db"
 
 

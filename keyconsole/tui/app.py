@@ -15,7 +15,7 @@ from textual.screen import Screen
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.direct_pages import DirectKeyPages
-from keyconsole.service.expiry_warning import warning_window
+from keyconsole import settings
 from keyconsole.service.listing import KeyListing
 from keyconsole.tui import screens
 from keyconsole.tui.key_store_opening import KeyStoreOpening
@@ -54,7 +54,7 @@ class KeyConsoleApp(App[None]):
         self._listing = listing
         self._clock = clock
         # Read before the app starts: a bad value is one line from the command line.
-        self._expiry_warning = warning_window()
+        self._expiry_warning = settings.expiry_warning()
         self._poll_seconds = poll_seconds
         self._clipboard_wiper: LocalClipboardWiper | None = None
         self._switch_interval = sys.getswitchinterval()
@@ -63,9 +63,9 @@ class KeyConsoleApp(App[None]):
     def clipboard_wiper(self) -> LocalClipboardWiper:
         # Made at the first copy: a session that copies nothing never loads pyperclip.
         if self._clipboard_wiper is None:
-            from keyconsole.tui.clipboard import LocalClipboardWiper, clear_after_seconds
+            from keyconsole.tui.clipboard import LocalClipboardWiper
 
-            self._clipboard_wiper = LocalClipboardWiper(clear_after_seconds())
+            self._clipboard_wiper = LocalClipboardWiper(settings.clipboard_clear_s())
         return self._clipboard_wiper
 
     @property

@@ -9,14 +9,11 @@ admin's own terminal cannot be wiped from here (see docs/console.md, "Copying a 
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 
 import pyperclip
 from textual.app import App
 
-CLEAR_ENV = "KEYCONSOLE_CLIPBOARD_CLEAR_S"
-DEFAULT_CLEAR_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -36,15 +33,6 @@ class CopyReport:
         else:
             parts.append("copied to this machine's clipboard")
         return "; ".join(parts)
-
-
-def clear_after_seconds() -> float:
-    raw = os.environ.get(CLEAR_ENV, "").strip()
-    try:
-        seconds = float(raw) if raw else DEFAULT_CLEAR_S
-    except ValueError:
-        return DEFAULT_CLEAR_S
-    return seconds if seconds >= 0 else DEFAULT_CLEAR_S
 
 
 def _digest(text: str) -> bytes:

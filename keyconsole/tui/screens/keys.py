@@ -25,7 +25,7 @@ from textual.worker import get_current_worker
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import middle_cut, printable
-from keyconsole.service.expiry_warning import DEFAULT_DAYS
+from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.service.key_views import VIEWS
 from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
@@ -113,7 +113,7 @@ class KeysScreen(Screen[None]):
         listing: KeyListing | None = None,
         *,
         clock: Clock = utc_now,
-        expiry_warning: timedelta = timedelta(days=DEFAULT_DAYS),
+        expiry_warning: timedelta = timedelta(days=DEFAULT_EXPIRY_WARN_DAYS),
     ) -> None:
         super().__init__()
         self._opening = opening

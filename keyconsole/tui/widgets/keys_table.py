@@ -25,7 +25,8 @@ from textual.strip import Strip
 
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import day, printable
-from keyconsole.service.expiry_warning import DEFAULT_DAYS, expires_soon, expiry_words
+from keyconsole.service.expiry_warning import expires_soon, expiry_words
+from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 from keyconsole.service.listing import KeyListing, Window
 from keyconsole.service.records import KeyInfo
 
@@ -103,7 +104,7 @@ class KeysTable(ScrollView, can_focus=True):
         open_key: Callable[[KeyInfo], None],
         *,
         clock: Clock = utc_now,
-        expiry_warning: timedelta = timedelta(days=DEFAULT_DAYS),
+        expiry_warning: timedelta = timedelta(days=DEFAULT_EXPIRY_WARN_DAYS),
         marks: Container[str] = frozenset(),
         id: str | None = None,
     ) -> None:

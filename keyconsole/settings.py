@@ -1,0 +1,87 @@
+"""keyconsole's environment variables: each read here, each with one rule for a bad value
+(one line naming the variable and what it takes, exit 2), so no module reads os.environ
+itself and no bad value is quietly replaced by a default.
+
+- ``KEYCONSOLE_DB``: the store, when ``--db`` is not given (docs/store.md).
+- ``KEYCONSOLE_EXPIRY_WARN_DAYS``: days before an expiry the console warns (default 14; 0 off).
+- ``KEYCONSOLE_CLIPBOARD_CLEAR_S``: seconds until a copied key is wiped from the local
+  clipboard (default 30; 0 keeps it).
+- ``KEYCONSOLE_DEBUG``: any value shows a traceback instead of the one-line error.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import TypeVar
+
+from keyconsole.errors import InvalidInput
+
+STORE_URL = "KEYCONSOLE_DB"
+EXPIRY_WARN_DAYS = "KEYCONSOLE_EXPIRY_WARN_DAYS"
+CLIPBOARD_CLEAR_S = "KEYCONSOLE_CLIPBOARD_CLEAR_S"
+DEBUG = "KEYCONSOLE_DEBUG"
+
+DEFAULT_EXPIRY_WARN_DAYS = 14
+DEFAULT_CLIPBOARD_CLEAR_S = 30.0
+_MAX_EXPIRY_WARN_DAYS = 3650
+_MAX_CLIPBOARD_CLEAR_S = 86_400.0
+
+T = TypeVar("T")
+
+
+class InvalidSetting(InvalidInput):
+    """An environment variable keyconsole reads holds a value it cannot take: exit 2."""
+
+
+def store_url(environ: Mapping[str, str] | None = None) -> str | None:
+    return _text(STORE_URL, environ) or None
+
+
+def expiry_warning(environ: Mapping[str, str] | None = None) -> timedelta:
+    days = _read(
+        EXPIRY_WARN_DAYS, environ, DEFAULT_EXPIRY_WARN_DAYS, _whole_number(_MAX_EXPIRY_WARN_DAYS),
+        f"a whole number of days from 0 to {_MAX_EXPIRY_WARN_DAYS}",
+    )
+    return timedelta(days=days)
+
+
+def clipboard_clear_s(environ: Mapping[str, str] | None = None) -> float:
+    return _read(
+        CLIPBOARD_CLEAR_S, environ, DEFAULT_CLIPBOARD_CLEAR_S, _seconds,
+        f"a number of seconds from 0 to {_MAX_CLIPBOARD_CLEAR_S:g} (0 keeps the key)",
+    )
+
+
+def debug(environ: Mapping[str, str] | None = None) -> bool:
+    return bool(_text(DEBUG, environ))
+
+
+def _text(name: str, environ: Mapping[str, str] | None) -> str:
+    return (os.environ if environ is None else environ).get(name, "").strip()
+
+
+def _read(name: str, environ: Mapping[str, str] | None, default: T, parse: Callable[[str], T | None], takes: str) -> T:
+    text = _text(name, environ)
+    if not text:
+        return default
+    value = parse(text)
+    if value is None:
+        raise InvalidSetting(f"{name} must be {takes}, not {text!r}")
+    return value
+
+
+def _whole_number(most: int) -> Callable[[str], int | None]:
+    def parse(text: str) -> int | None:
+        return int(text) if text.isdigit() and int(text) <= most else None
+
+    return parse
+
+
+def _seconds(text: str) -> float | None:
+    try:
+        seconds = float(text)
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= _MAX_CLIPBOARD_CLEAR_S else None
