@@ -56,18 +56,27 @@ async def test_tab_tab_down_save_while_the_scopes_are_read_sets_the_key_inactive
     assert ks.keys.get("web").scopes == ("users:read",)
 
 
+async def _form_closed_after_keys_sent_while_scopes_are_read(
+    ks: KeyStore, held_scope_read: threading.Event, *keys: str
+) -> bool:
+    """Open the key "web", press ``keys`` while the scope read is held back, then let it
+    answer: whether the form has closed."""
+    async with opened(ks, SIZE) as pilot:
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*keys)
+        held_scope_read.set()
+        await settle(pilot)
+        return not isinstance(pilot.app.screen, KeyFormScreen)
+
+
 async def test_keys_pressed_in_the_checklist_before_its_scopes_arrive_act_as_they_would_after(
     ks: KeyStore, held_scope_read: threading.Event
 ) -> None:
     ks.keys.create("web", ["users:read"])
-    async with opened(ks, SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        # Scopes are listed billing:read, users:read, users:write: down twice, then toggle.
-        await pilot.press("tab", "down", "down", "space", "ctrl+s")
-        held_scope_read.set()
-        await settle(pilot)
-        assert not isinstance(pilot.app.screen, KeyFormScreen)
+    # Scopes are listed billing:read, users:read, users:write: down twice, then toggle.
+    keys = ("tab", "down", "down", "space", "ctrl+s")
+    assert await _form_closed_after_keys_sent_while_scopes_are_read(ks, held_scope_read, *keys)
     assert ks.keys.get("web").scopes == ("users:read", "users:write")
 
 
@@ -75,13 +84,7 @@ async def test_escape_while_the_scopes_are_read_closes_an_unchanged_form(
     ks: KeyStore, held_scope_read: threading.Event
 ) -> None:
     ks.keys.create("web", ["users:read"])
-    async with opened(ks, SIZE) as pilot:
-        await pilot.press("enter")
-        await pilot.pause()
-        await pilot.press("tab", "escape")
-        held_scope_read.set()
-        await settle(pilot)
-        assert not isinstance(pilot.app.screen, KeyFormScreen)
+    assert await _form_closed_after_keys_sent_while_scopes_are_read(ks, held_scope_read, "tab", "escape")
 
 
 @pytest.fixture
