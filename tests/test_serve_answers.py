@@ -169,3 +169,27 @@ def test_probes_and_metrics(served: ServeProcess, keys: dict[str, str]) -> None:
     assert 'keyconsole_verifications_total{endpoint="verify",reason="ok"} 1.0' in lines
     assert any(line.startswith('keyconsole_verify_seconds_bucket{endpoint="verify"') for line in lines)
     assert "keyconsole_store_errors_total 0.0" in lines
+
+
+def test_the_route_table_answers_404_and_405_around_the_hot_routes(served: ServeProcess, keys: dict[str, str]) -> None:
+    """Issue 25.6: the hot routes skip Starlette's routing but come from its route table."""
+    client = served.client
+    assert client.get("/nowhere").status_code == 404
+    assert client.get("/v1/verifyx").status_code == 404
+    assert client.get("/v1/forward-authx", headers={"X-API-Key": keys["ok"]}).status_code == 404
+    wrong_method = client.get("/v1/verify")
+    assert wrong_method.status_code == 405 and wrong_method.headers["allow"] == "POST"
+    assert client.put("/healthz").status_code == 405
+    assert client.get("/v1/forward-auth/any/path/below", headers={"X-API-Key": keys["ok"]}).status_code == 200
+    assert client.delete("/v1/forward-auth", headers={"X-API-Key": keys["ok"]}).status_code == 200
+
+
+def test_middleware_added_to_the_app_is_refused_rather_than_skipped_by_the_hot_routes() -> None:
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+    from starlette.middleware.gzip import GZipMiddleware
+
+    from keyconsole.serve.app import HotPaths
+
+    with pytest.raises(RuntimeError, match="middleware"):
+        HotPaths(Starlette(middleware=[Middleware(GZipMiddleware)]))

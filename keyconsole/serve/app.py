@@ -20,23 +20,52 @@ from keyconsole.serve.verify_endpoint import make_verify_endpoint
 log = logging.getLogger("keyconsole.serve")
 
 
+VERIFY_PATH = "/v1/verify"
+FORWARD_AUTH_PATH = "/v1/forward-auth"
+
+
+class HotRoute(Route):
+    """A route HotPaths answers itself, before Starlette (see HotPaths). ``prefix``: any path
+    below it too, as forward auth takes the original path after its own."""
+
+    def __init__(self, path: str, endpoint: ASGIApp, *, methods: list[str] | None = None, prefix: bool = False) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self.app_itself = endpoint
+        self.prefix = prefix
+
+
 class HotPaths:
     """Hands the two endpoints every protected request goes through straight to their
     handlers, and everything else (probes, metrics, 404, 405, the lifespan) to Starlette:
-    its routing and middleware cost about a tenth of a warm forward auth."""
+    its routing and middleware cost about a tenth of a warm forward auth.
 
-    def __init__(self, app: Starlette, verify: ASGIApp, forward_auth: ASGIApp) -> None:
+    What it matches comes from the one route table (its HotRoutes), and it refuses an app
+    with middleware: a middleware added later would be skipped on exactly the requests that
+    matter, silently."""
+
+    def __init__(self, app: Starlette) -> None:
+        if app.user_middleware:
+            raise RuntimeError(
+                "keyconsole serve's hot routes do not pass through Starlette's middleware:"
+                " wrap HotPaths itself instead of adding middleware to the Starlette app"
+            )
         self.app = app
-        self.verify = verify
-        self.forward_auth = forward_auth
+        hot = [route for route in app.routes if isinstance(route, HotRoute)]
+        self._exact = {
+            (route.path, method): route.app_itself
+            for route in hot if not route.prefix for method in (route.methods or ())
+        }
+        self._prefixes = [(route.path, route.app_itself) for route in hot if route.prefix]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            if path == "/v1/verify" and scope["method"] == "POST":
-                return await self.verify(scope, receive, send)
-            if path.startswith("/v1/forward-auth") and (len(path) == 16 or path[16] == "/"):
-                return await self.forward_auth(scope, receive, send)
+            exact = self._exact.get((path, scope["method"]))
+            if exact is not None:
+                return await exact(scope, receive, send)
+            for prefix, endpoint in self._prefixes:
+                if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
+                    return await endpoint(scope, receive, send)
         await self.app(scope, receive, send)
 
 
@@ -53,16 +82,15 @@ def create_app(settings: ServeSettings) -> HotPaths:
         yield
         context.close()
 
-    verify = WithoutTraceback(make_verify_endpoint(context))
-    forward_auth = WithoutTraceback(make_forward_auth(context))
     routes = [
-        # Served by HotPaths; listed so that Starlette answers 405 for GET /v1/verify.
-        Route("/v1/verify", verify, methods=["POST"]),
+        # Answered by HotPaths; here so that Starlette answers 405 for GET /v1/verify.
+        HotRoute(VERIFY_PATH, WithoutTraceback(make_verify_endpoint(context)), methods=["POST"]),
+        HotRoute(FORWARD_AUTH_PATH, WithoutTraceback(make_forward_auth(context)), prefix=True),
         Route("/healthz", healthz),
         Route("/readyz", make_readyz(context)),
         Route("/metrics", make_metrics(context)),
     ]
-    return HotPaths(Starlette(routes=routes, lifespan=lifespan), verify, forward_auth)
+    return HotPaths(Starlette(routes=routes, lifespan=lifespan))
 
 
 def app_from_environ() -> HotPaths:
