@@ -105,3 +105,20 @@ def test_0007_gives_keys_of_an_older_store_an_empty_owner_and_note(sqlite_url: s
         assert older.owner is None and older.note is None
         ks.keys.edit("older", owner="alice")
         assert [key.name for key in ks.keys.list(KeyQuery(owner="ALICE"))] == ["older"]
+
+
+def test_the_grants_name_every_table_and_every_serial_sequence() -> None:
+    """Issue 25.2: a table added by a migration must not be left out of the roles' rights."""
+    from keyconsole.models import Base
+    from keyconsole.store import grants
+
+    tables = set(Base.metadata.tables)
+    assert tables | {VERSION_TABLE} == set(grants._ALL_TABLES)  # noqa: SLF001 - the list under test
+    serial = {
+        f"{name}_id_seq" for name, table in Base.metadata.tables.items()
+        if [column.name for column in table.primary_key.columns] == ["id"]
+        and table.c.id.autoincrement in (True, "auto")
+    }
+    # Single-row tables keep a fixed id and need no sequence; every other serial id does.
+    single_rows = {"audit_head_id_seq", "keyconsole_policy_id_seq"}
+    assert serial - single_rows == set(grants._SEQUENCES)  # noqa: SLF001
