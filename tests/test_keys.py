@@ -9,7 +9,7 @@ import pytest
 from keyconsole import KeyStore
 from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
 from keyconsole.service.key_query import KeyQuery
-from keyconsole.service.records import Status
+from keyconsole.service.key_state import Status
 
 
 def _audit_count(ks: KeyStore) -> int:

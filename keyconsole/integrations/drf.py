@@ -29,6 +29,7 @@ from rest_framework.request import Request
 
 from keyconsole.errors import StoreUnavailable
 from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, presented_key_in_meta
+from keyconsole.service.key_state import Reason
 from keyconsole.service.store_verifier import StoreVerifier
 from keyconsole.service.verify import Verifier, VerifyResult
 
@@ -70,7 +71,7 @@ class KeyconsoleAuthentication(BaseAuthentication):
             result = (_settings_verifier.current or _settings_verifier.open()).verify(presented)
         except StoreUnavailable:
             raise StoreUnreadable() from None
-        if result.reason == "throttled":
+        if result.reason == Reason.THROTTLED:
             raise exceptions.Throttled(wait=result.retry_after)
         if not result.ok:
             raise exceptions.AuthenticationFailed(result.reason)
@@ -84,7 +85,7 @@ class KeyconsoleAuthentication(BaseAuthentication):
 class HasKeyScopes(BasePermission):
     """Allows a request whose key holds every scope in the view's ``required_scopes``."""
 
-    message = "missing_scope"
+    message = Reason.MISSING_SCOPE.value
 
     def has_permission(self, request: Request, view: Any) -> bool:
         result = request.auth

@@ -23,6 +23,7 @@ from fastapi.security.base import SecurityBase
 
 from keyconsole.errors import StoreUnavailable
 from keyconsole.service.http_verdicts import STORE_UNAVAILABLE, presented_key_in, refusal_headers, status_for
+from keyconsole.service.key_state import Reason
 from keyconsole.service.store_verifier import StoreSource, StoreVerifier
 from keyconsole.service.verify import VerifyResult
 
@@ -41,7 +42,7 @@ class KeyconsoleAuth(SecurityBase):
     async def __call__(self, request: Request, security_scopes: SecurityScopes) -> VerifyResult:
         presented = presented_key_in(request.scope["headers"])
         if presented is None:
-            raise HTTPException(401, "missing_key", headers=refusal_headers(401))
+            raise HTTPException(401, Reason.MISSING_KEY.value, headers=refusal_headers(401))
         try:
             result = await self._verifiers.asynchronous.verify(presented, security_scopes.scopes)
         except StoreUnavailable:

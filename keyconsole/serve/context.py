@@ -16,6 +16,7 @@ from keyconsole.serve.metrics import ServeMetrics
 from keyconsole.serve.problems import problem
 from keyconsole.serve.settings import ServeSettings
 from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, refusal_headers, status_for
+from keyconsole.service.key_state import Reason
 from keyconsole.service.store_verifier import StoreVerifier
 from keyconsole.service.verify import VerifyResult
 
@@ -68,8 +69,8 @@ class ServeContext:
             return None
         presented = header(asgi_scope, CALLER_HEADER)
         if not presented:
-            self.metrics.record("caller", "missing_key", 0.0)
-            return _refused_caller("missing_key", asgi_scope)
+            self.metrics.record("caller", Reason.MISSING_KEY, 0.0)
+            return _refused_caller(Reason.MISSING_KEY, asgi_scope)
         result = await self.judge("caller", presented, (scope,))
         if result is None:
             return refused_by(None)

@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl
 from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, header, send_response
 from keyconsole.serve.context import ServeContext, refusal, refused_by
 from keyconsole.service.http_verdicts import presented_key_in
+from keyconsole.service.key_state import Reason
 
 SCOPE_HEADER = b"x-keyconsole-scope"
 KEY_ID_HEADER = b"x-keyconsole-key-id"
@@ -50,8 +51,8 @@ def make_forward_auth(context: ServeContext) -> ASGIApp:
             return await refused(scope, receive, send)
         asked = _Asked(scope)
         if asked.key is None:
-            context.metrics.record("forward_auth", "missing_key", 0.0)
-            return await refusal("missing_key", 401)(scope, receive, send)
+            context.metrics.record("forward_auth", Reason.MISSING_KEY, 0.0)
+            return await refusal(Reason.MISSING_KEY, 401)(scope, receive, send)
         result = await context.judge("forward_auth", asked.key, asked.scopes)
         if result is None or not result.ok:
             return await refused_by(result)(scope, receive, send)

@@ -20,11 +20,10 @@ from prometheus_client import (
 )
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from keyconsole.service.key_state import Reason
+
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
-REASONS = (
-    "ok", "malformed", "unknown", "invalid", "throttled", "inactive", "expired", "missing_scope", "missing_key",
-    "ambiguous_key",
-)
+REASONS = tuple(Reason)
 ENDPOINTS = ("verify", "forward_auth", "caller")
 # Verify answers in tens of microseconds when warm, tens of milliseconds when argon2 runs.
 LATENCY_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)

@@ -8,6 +8,7 @@ from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, read_body, send
 from keyconsole.serve.context import ServeContext
 from keyconsole.serve.problems import problem
 from keyconsole.service.http_verdicts import retry_after_header
+from keyconsole.service.key_state import Reason
 
 MAX_BODY = 8192
 MAX_SCOPES = 64
@@ -35,7 +36,7 @@ def make_verify_endpoint(context: ServeContext) -> ASGIApp:
         if result is None:
             return await problem(503, "the key store cannot be read right now")(scope, receive, send)
         answer = orjson.dumps({"valid": result.ok, "reason": result.reason, "key_id": result.key_id, "scopes": result.scopes})
-        headers = [(b"retry-after", retry_after_header(result.retry_after).encode())] if result.reason == "throttled" else []
+        headers = [(b"retry-after", retry_after_header(result.retry_after).encode())] if result.reason == Reason.THROTTLED else []
         await send_response(send, 200, answer, JSON, headers)
 
     return verify_endpoint

@@ -1,12 +1,9 @@
-"""When a key's coming expiry is worth a warning, and how the warning reads."""
+"""How a key's coming expiry reads in a narrow column (when it is worth a warning:
+service/key_state.py, expires_within)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
-
-def expires_soon(expires_at: datetime | None, now: datetime, window: timedelta) -> bool:
-    return expires_at is not None and now < expires_at <= now + window
 
 
 def expiry_words(expires_at: datetime, now: datetime) -> str:

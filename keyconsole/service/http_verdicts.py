@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from keyconsole.service.key_state import Reason
 from keyconsole.service.verify import AMBIGUOUS_KEY, AmbiguousKey
 
 REALM = "keyconsole"
@@ -54,11 +55,11 @@ def presented_key_in_meta(meta: dict[str, str]) -> Presented:
 def status_for(reason: str) -> int:
     """200 for ok; 403 for a valid key without a required scope; 429 for throttled; 401 for
     every other refusal (no key, malformed, unknown, invalid, inactive, expired)."""
-    if reason == "ok":
+    if reason == Reason.OK:
         return 200
-    if reason == "missing_scope":
+    if reason == Reason.MISSING_SCOPE:
         return 403
-    if reason == "throttled":
+    if reason == Reason.THROTTLED:
         return 429
     return 401
 

@@ -7,23 +7,9 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any, Protocol
 
-
-class Status(StrEnum):
-    ACTIVE = "ACTIVE"
-    INACTIVE = "INACTIVE"
-    EXPIRED = "EXPIRED"
-
-
-def key_status(active: bool, expires_at: datetime | None, now: datetime) -> Status:
-    # An inactive key reads INACTIVE even once past its expiry: the admin's choice shows first.
-    if not active:
-        return Status.INACTIVE
-    if expires_at is not None and expires_at <= now:
-        return Status.EXPIRED
-    return Status.ACTIVE
+from keyconsole.service.key_state import Status, status_at
 
 
 def grace_until(has_previous_hash: bool, previous_hash_until: datetime | None) -> datetime | None:
@@ -65,7 +51,7 @@ def key_info(key: KeyColumns, scopes: tuple[str, ...], grace_until: datetime | N
         name=key.name,
         scopes=scopes,
         active=key.active,
-        status=key_status(key.active, key.expires_at, now),
+        status=status_at(key.active, key.expires_at, now),
         created_at=key.created_at,
         updated_at=key.updated_at,
         expires_at=key.expires_at,

@@ -18,6 +18,7 @@ from typing import NamedTuple
 from keyconsole import tokens
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.hash_cache import HashCheckCache, Verdict
+from keyconsole.service.key_state import Reason, in_grace, is_expired
 from keyconsole.store import fork_safety
 from keyconsole.store.key_lookup import KeyLookup, KeyState
 
@@ -40,7 +41,7 @@ class VerifyResult(NamedTuple):
     """
 
     ok: bool
-    reason: str
+    reason: Reason
     key_id: str | None = None
     scopes: tuple[str, ...] = ()
     # With "throttled": seconds until this key's secrets are checked again.
@@ -66,10 +67,10 @@ class AmbiguousKey:
 
 
 AMBIGUOUS_KEY = AmbiguousKey()
-_AMBIGUOUS = VerifyResult(False, "ambiguous_key")
-_MALFORMED = VerifyResult(False, "malformed")
-_UNKNOWN = VerifyResult(False, "unknown")
-_INVALID = VerifyResult(False, "invalid")
+_AMBIGUOUS = VerifyResult(False, Reason.AMBIGUOUS_KEY)
+_MALFORMED = VerifyResult(False, Reason.MALFORMED)
+_UNKNOWN = VerifyResult(False, Reason.UNKNOWN)
+_INVALID = VerifyResult(False, Reason.INVALID)
 
 
 class Verifier:
@@ -136,11 +137,12 @@ class Verifier:
                 return result
             if lasting:
                 self._seen[digest] = _Seen(public_id, key, result)
-        if key.expires_at is not None and key.expires_at <= self._now():
-            return VerifyResult(False, "expired", public_id, key.scopes)
+        # None first: most keys never expire, and for them the clock is not read.
+        if key.expires_at is not None and is_expired(key.expires_at, self._now()):
+            return VerifyResult(False, Reason.EXPIRED, public_id, key.scopes)
         for scope in required:
             if scope not in key.scopes:
-                return VerifyResult(False, "missing_scope", public_id, key.scopes)
+                return VerifyResult(False, Reason.MISSING_SCOPE, public_id, key.scopes)
         # Checked here without the lock (nearly every call ends here) and again under it.
         last = self._last_used_written.get(key.key_id)
         if last is None or time.monotonic() - last >= LAST_USED_INTERVAL_S:
@@ -163,7 +165,7 @@ class Verifier:
         checked = key.secret_hash
         verdict = check(checked, digest, secret)
         lasting = True
-        if verdict is MISMATCH and key.previous_hash is not None and self._in_grace(key):
+        if verdict is MISMATCH and key.previous_hash is not None and in_grace(key.previous_hash_until, self._now()):
             # A rotated key's old secret keeps working until its grace period ends.
             checked = key.previous_hash
             verdict = check(checked, digest, secret)
@@ -172,15 +174,11 @@ class Verifier:
             if verdict is None:
                 return None, False
             if verdict is THROTTLED:
-                return VerifyResult(False, "throttled", retry_after=self._hash_checks.retry_after(checked)), False
+                return VerifyResult(False, Reason.THROTTLED, retry_after=self._hash_checks.retry_after(checked)), False
             return _INVALID, False
         if not key.active:
-            return VerifyResult(False, "inactive", public_id, key.scopes), False
-        return VerifyResult(True, "ok", public_id, key.scopes), lasting
-
-    def _in_grace(self, key: KeyState) -> bool:
-        until = key.previous_hash_until
-        return until is not None and until > self._now()
+            return VerifyResult(False, Reason.INACTIVE, public_id, key.scopes), False
+        return VerifyResult(True, Reason.OK, public_id, key.scopes), lasting
 
     def _note_use(self, key_id: int) -> None:
         tick = time.monotonic()

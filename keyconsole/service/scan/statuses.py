@@ -15,11 +15,15 @@ from keyconsole import tokens
 from keyconsole.errors import StoreUnavailable
 from keyconsole.hashing import secret_matches
 from keyconsole.service.clock import Clock, utc_now
+from keyconsole.service.key_state import Status, in_grace, status_at
 from keyconsole.service.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNKNOWN, Finding
 from keyconsole.store.address import without_password
 from keyconsole.store.direct import find_driver, ready_lookup
 from keyconsole.store.drivers import error_line
 from keyconsole.store.key_lookup import KeyLookup, KeyState
+
+# A found key's status in scan's words: "live" rather than ACTIVE (docs/scan.md).
+_FINDING_STATUS = {Status.ACTIVE: LIVE, Status.INACTIVE: INACTIVE, Status.EXPIRED: EXPIRED}
 
 
 class StatusCheck:
@@ -48,21 +52,19 @@ class StatusCheck:
             return UNKNOWN
         if secret_matches(state.secret_hash, key.secret):
             return self._current_status(state)
-        if state.previous_hash is not None and secret_matches(state.previous_hash, key.secret):
-            until = state.previous_hash_until
-            if until is not None and until > self._now():
-                return self._current_status(state)
+        if (
+            state.previous_hash is not None
+            and in_grace(state.previous_hash_until, self._now())
+            and secret_matches(state.previous_hash, key.secret)
+        ):
+            return self._current_status(state)
         # The key exists but no longer takes this secret: one from before a rotation (only
         # the last one's hash is kept, and none after a rotation without grace). A key
         # that only looks like one of ours would need its public id, chosen on purpose.
         return ROTATED
 
     def _current_status(self, state: KeyState) -> str:
-        if not state.active:
-            return INACTIVE
-        if state.expires_at is not None and state.expires_at <= self._now():
-            return EXPIRED
-        return LIVE
+        return _FINDING_STATUS[status_at(state.active, state.expires_at, self._now())]
 
 
 def judge_in_store(

@@ -25,7 +25,8 @@ from textual.strip import Strip
 
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import day, printable
-from keyconsole.service.expiry_warning import expires_soon, expiry_words
+from keyconsole.service.expiry_warning import expiry_words
+from keyconsole.service.key_state import expires_within
 from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 from keyconsole.service.listing import KeyListing, Window
 from keyconsole.service.records import KeyInfo
@@ -265,7 +266,7 @@ def _fit(text: str, width: int) -> str:
 
 
 def _cells(key: KeyInfo, now: datetime, expiry_warning: timedelta) -> list[str]:
-    soon = key.active and expires_soon(key.expires_at, now, expiry_warning)
+    soon = key.active and expires_within(key.expires_at, now, expiry_warning)
     return [
         printable(key.name),
         key.public_id,
