@@ -58,3 +58,27 @@ def test_the_verify_command_and_the_python_api_do_not_import_the_console(sqlite_
     )
     result = subprocess.run([sys.executable, "-c", probe], input="kc_nope\n", capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stderr
+
+
+def test_no_module_imports_itself_through_others() -> None:
+    """Issue 25: no import circle anywhere in the package (grimp, import-linter's graph,
+    counts imports made for type checking only too)."""
+    import grimp
+
+    graph = grimp.build_graph("keyconsole")
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    circles: list[list[str]] = []
+
+    def visit(module: str, path: list[str]) -> None:
+        state[module] = 1
+        for imported in sorted(graph.find_modules_directly_imported_by(module)):
+            if state.get(imported) == 1:
+                circles.append([*path[path.index(imported):], imported])
+            elif imported not in state:
+                visit(imported, [*path, imported])
+        state[module] = 2
+
+    for module in sorted(graph.modules):
+        if module not in state:
+            visit(module, [module])
+    assert circles == []

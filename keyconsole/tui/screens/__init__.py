@@ -1,25 +1,15 @@
 """Screens and modal dialogs of the console, one per module.
 
 Each is imported when first used: the keys screen is drawn before the forms, dialogs and
-tables it may never open are even loaded (see docs/performance.md: start-up).
+tables it may never open are even loaded (see docs/performance.md: start-up). Their types
+are declared in __init__.pyi: imported here, even for type checking only, they would make an
+import circle of every screen that opens another through this package.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from keyconsole.tui.screens.audit import AuditScreen
-    from keyconsole.tui.screens.confirm import ConfirmScreen
-    from keyconsole.tui.screens.help import HelpScreen
-    from keyconsole.tui.screens.key_details import KeyDetailsScreen
-    from keyconsole.tui.screens.key_form import KeyFormScreen
-    from keyconsole.tui.screens.keys import KeysScreen
-    from keyconsole.tui.screens.reveal import RevealKeyScreen
-    from keyconsole.tui.screens.rotate import RotateScreen
-    from keyconsole.tui.screens.scope_form import ScopeFormScreen
-    from keyconsole.tui.screens.scopes import ScopesScreen
+from typing import Any
 
 _MODULES = {
     "AuditScreen": "audit",
