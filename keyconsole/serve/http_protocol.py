@@ -3,8 +3,9 @@
 uvicorn waits for ever for a request that never completes: a client that sends part of a
 head, or nothing, keeps its connection, and enough of them use up the process's open files
 so that every new connection fails, silently. Here:
-- a request must arrive whole, head and body, within REQUEST_DEADLINE_S of the connection
-  being ready for it (new, or done with its last answer); else 408 and the connection closes;
+- a request must arrive whole, head and body, within REQUEST_DEADLINE_S (and the sweep's
+  second) of the connection being ready for it (new, or done with its last answer); else
+  408 and the connection closes;
 - past the connection cap (the open-file limit less a reserve for the store and the
   metrics) a new connection is closed at once, with a log line saying why;
 - a client that half-closes after sending its request (shutdown(SHUT_WR)) still gets its
@@ -22,6 +23,7 @@ import time
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 REQUEST_DEADLINE_S = 10.0
+SWEEP_EVERY_S = 1.0
 # Files kept free of connections: the store's connections, the metrics files, logs.
 RESERVED_FILES = 64
 _TIMEOUT_ANSWER = b"HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
@@ -39,22 +41,24 @@ def connection_cap() -> int:
 
 class BoundedHttpProtocol(HttpToolsProtocol):
     _cap_logged_at = 0.0
+    # One sweep a second per event loop ends connections past their deadline: cheaper on
+    # every request than arming and cancelling a timer for each.
+    _swept_loop: asyncio.AbstractEventLoop | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        self._deadline: asyncio.TimerHandle | None = None
         self._input_ended = False
+        self._waiting_since: float | None = None
         super().connection_made(transport)
         if len(self.connections) > connection_cap():
             self._refuse_over_cap()
             return
-        self._arm_deadline()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._disarm_deadline()
-        super().connection_lost(exc)
+        self._waiting_since = self.loop.time()
+        if BoundedHttpProtocol._swept_loop is not self.loop:
+            BoundedHttpProtocol._swept_loop = self.loop
+            self.loop.call_later(SWEEP_EVERY_S, _sweep, self.loop, self.connections)
 
     def on_message_complete(self) -> None:
-        self._disarm_deadline()
+        self._waiting_since = None
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
@@ -63,25 +67,17 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             return
         if self._input_ended:
             self.transport.close()
-        elif not self.pipeline:
-            self._arm_deadline()
+        else:
+            # Ready for the next request (keep-alive, or one pipelined behind): its clock starts.
+            self._waiting_since = self.loop.time()
 
     def eof_received(self) -> bool | None:
         self._input_ended = True
         # True keeps the transport open to write the answer to a request still being served.
         return self.cycle is not None and not self.cycle.response_complete
 
-    def _arm_deadline(self) -> None:
-        self._disarm_deadline()
-        self._deadline = self.loop.call_later(REQUEST_DEADLINE_S, self._request_too_slow)
-
-    def _disarm_deadline(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _request_too_slow(self) -> None:
-        self._deadline = None
+    def request_too_slow(self) -> None:
+        self._waiting_since = None
         if self.transport.is_closing():
             return
         if self.cycle is None or self.cycle.response_complete:
@@ -98,3 +94,13 @@ class BoundedHttpProtocol(HttpToolsProtocol):
                 len(self.connections) - 1,
             )
         self.transport.close()
+
+
+def _sweep(loop: asyncio.AbstractEventLoop, connections: set[asyncio.Protocol]) -> None:
+    """End every connection that has waited too long for a whole request; run again."""
+    too_old = loop.time() - REQUEST_DEADLINE_S
+    for connection in list(connections):
+        since = getattr(connection, "_waiting_since", None)
+        if since is not None and since <= too_old:
+            connection.request_too_slow()  # type: ignore[attr-defined]
+    loop.call_later(SWEEP_EVERY_S, _sweep, loop, connections)
