@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from keyconsole import KeyStore
+from keyconsole.tui.screens.audit import AuditTable
 from keyconsole.tui.screens.key_form import KeyFormScreen
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
 from tests.tui_helpers import opened, press, settle
@@ -124,3 +125,28 @@ async def test_select_all_and_none_act_on_the_scopes_shown(three_hundred_scopes:
         assert checklist.selected == {"svc29", *(f"svc{n}" for n in range(290, 300))}
         await press(pilot, "backspace", "ctrl+n")
         assert checklist.selected == set()
+
+
+async def test_arrows_pressed_before_the_audit_rows_arrive_move_the_cursor_once_they_do(
+    ks: KeyStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 26: every screen that fills from a worker keeps the keys meant for it."""
+    for n in range(5):
+        ks.keys.create(f"k{n}", ["users:read"])
+    release = threading.Event()
+    real: Callable[..., Any] = ks.audit.query
+
+    def slow_query(*args: Any, **kwargs: Any) -> Any:
+        release.wait(timeout=30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ks.audit, "query", slow_query)
+    async with opened(ks, SIZE) as pilot:
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("down", "down", "down")
+        release.set()
+        await settle(pilot)
+        table = pilot.app.screen.query_one(AuditTable)
+        assert table.row_count >= 5 and table.cursor_row == 3
+    release.set()

@@ -6,7 +6,7 @@ import json
 from typing import TYPE_CHECKING
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -17,12 +17,31 @@ from keyconsole.service.display import audit_actor, printable, when
 from keyconsole.service.records import AuditEntry
 from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
+from keyconsole.tui.widgets.kept_keys import KeptKeys
 from keyconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
     from keyconsole.tui.key_store_opening import KeyStoreOpening
 
 LIMIT = 500
+
+
+class AuditTable(DataTable[Text]):
+    """The events; arrows pressed before they arrive move the cursor once they do."""
+
+    def __init__(self) -> None:
+        super().__init__(id="audit-table", cursor_type="row")
+        self.kept = KeptKeys(self)
+
+    def on_key(self, event: events.Key) -> None:
+        self.kept.keep(event)
+
+    def fill(self, rows: list[tuple[Text, ...]]) -> None:
+        self.clear()
+        for row in rows:
+            self.add_row(*row)
+        for key in self.kept.release():
+            self.kept.run_own_binding(key)
 
 
 class AuditScreen(Screen[None]):
@@ -39,13 +58,12 @@ class AuditScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Label("Audit log (newest first)", id="audit-title", classes="screen-title")
         yield Input(placeholder="key name or id, enter to filter", id="audit-filter", classes="filter")
-        table: DataTable[Text] = DataTable(id="audit-table", cursor_type="row")
-        yield table
+        yield AuditTable()
         yield BusyNote()
         yield KeyBar()
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
+        table = self.query_one(AuditTable)
         for title, width in (("When (UTC)", 16), ("Who", 28), ("Action", 14), ("Key", 20), ("Details", 60)):
             table.add_column(title, width=width)
         self.query_one("#audit-filter", Input).display = False
@@ -54,6 +72,8 @@ class AuditScreen(Screen[None]):
 
     def read_events(self) -> None:
         key_ref = self._key_ref
+        table = self.query_one(AuditTable)
+        table.kept = KeptKeys(table)
 
         def read() -> list[AuditEntry]:
             store = self._opening.wait_for_store()
@@ -62,13 +82,14 @@ class AuditScreen(Screen[None]):
 
         call_store(self, read, self._show_events, doing="reading the audit log")
 
-    def _show_events(self, events: list[AuditEntry]) -> None:
-        table = self.query_one(DataTable)
-        table.clear()
-        for event in events:
-            key = "" if event.key_public_id is None else f"{printable(event.key_name or '')} ({event.key_public_id})"
-            details = json.dumps(event.details, ensure_ascii=False, separators=(", ", ": "))
-            table.add_row(*(Text(printable(cell)) for cell in (when(event.at), audit_actor(event.db_role, event.actor), event.action, key, details)))
+    def _show_events(self, entries: list[AuditEntry]) -> None:
+        rows = []
+        for entry in entries:
+            key = "" if entry.key_public_id is None else f"{printable(entry.key_name or '')} ({entry.key_public_id})"
+            details = json.dumps(entry.details, ensure_ascii=False, separators=(", ", ": "))
+            cells = (when(entry.at), audit_actor(entry.db_role, entry.actor), entry.action, key, details)
+            rows.append(tuple(Text(printable(cell)) for cell in cells))
+        self.query_one(AuditTable).fill(rows)
         title = "Audit log (newest first)" + ("" if self._key_ref is None else f" for {printable(self._key_ref)}")
         self.query_one("#audit-title", Label).update(Content(title))
 
@@ -81,7 +102,7 @@ class AuditScreen(Screen[None]):
     def _filter(self, event: Input.Submitted) -> None:
         self._key_ref = event.value.strip() or None
         self.read_events()
-        self.query_one(DataTable).focus()
+        self.query_one(AuditTable).focus()
 
     def action_back(self) -> None:
         box = self.query_one("#audit-filter", Input)
@@ -90,6 +111,6 @@ class AuditScreen(Screen[None]):
             box.value = ""
             self._key_ref = None
             self.read_events()
-            self.query_one(DataTable).focus()
+            self.query_one(AuditTable).focus()
         else:
             self.app.pop_screen()

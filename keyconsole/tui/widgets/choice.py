@@ -18,6 +18,7 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from keyconsole.service.display import printable
+from keyconsole.tui.widgets.kept_keys import KeptKeys
 
 
 class ScopeChecklist(OptionList):
@@ -49,8 +50,6 @@ class ScopeChecklist(OptionList):
         &:focus { border: heavy $accent; }
     }
     """
-    # Keys that move focus or leave the form act at once, loaded or not.
-    _NEVER_KEPT = frozenset({"tab", "shift+tab", "ctrl+s", "ctrl+c", "ctrl+q", "ctrl+p"})
 
     class Changed(Message):
         def __init__(self, checklist: ScopeChecklist) -> None:
@@ -69,13 +68,14 @@ class ScopeChecklist(OptionList):
         self._shown: list[tuple[str, str]] = []
         self.selected: set[str] = set(selected)
         self.filter_text = ""
-        # Keys pressed before the scopes arrived; None once they have.
-        self._kept: list[events.Key] | None = []
         super().__init__(id=id)
+        self._kept = KeptKeys(self)
+        # Whether letters were kept for the filter before the scopes arrived.
+        self._kept_typing = False
 
     @property
     def is_filled(self) -> bool:
-        return self._kept is None
+        return not self._kept.waiting
 
     def on_mount(self) -> None:
         self._show_state()
@@ -84,41 +84,26 @@ class ScopeChecklist(OptionList):
         """The scopes to choose from (None: they could not be read); then the keys pressed
         while waiting, in order."""
         self._scopes = list(scopes or [])
-        kept, self._kept = self._kept or [], None
+        kept = self._kept.release()
         self._refilter()
         for key in kept:
-            self._apply(key)
+            if self._types_into_filter(key):
+                self._set_filter(self.filter_text + (key.character or ""))
+            else:
+                self._kept.run_own_binding(key)
         self.post_message(self.Filled())
 
     # -- keys --------------------------------------------------------------------------------
 
     def on_key(self, event: events.Key) -> None:
-        if event.key in self._NEVER_KEPT or (event.key == "escape" and not self._kept):
-            return  # escape with nothing typed yet: the form's (cancel)
-        if self._kept is not None:
-            event.stop()
-            event.prevent_default()
-            self._kept.append(event)
+        if event.key == "escape" and not self.filter_text and not self._kept_typing:
+            return  # nothing typed to clear: escape is the form's (cancel)
+        if self._kept.keep(event, claimed=self._types_into_filter):
+            self._kept_typing = self._kept_typing or self._types_into_filter(event)
         elif self._types_into_filter(event):
             event.stop()
             event.prevent_default()
             self._set_filter(self.filter_text + (event.character or ""))
-
-    def _apply(self, event: events.Key) -> None:
-        """A kept key, as it would have acted on the filled list."""
-        if self._types_into_filter(event):
-            self._set_filter(self.filter_text + (event.character or ""))
-            return
-        action = {
-            "space": self.action_toggle, "enter": self.action_toggle,
-            "ctrl+a": self.action_select_all, "ctrl+n": self.action_select_none,
-            "backspace": self.action_filter_back, "escape": self.action_clear_filter,
-            "up": self.action_cursor_up, "down": self.action_cursor_down,
-            "home": self.action_first, "end": self.action_last,
-            "pageup": self.action_page_up, "pagedown": self.action_page_down,
-        }.get(event.key)
-        if action is not None:
-            action()
 
     @staticmethod
     def _types_into_filter(event: events.Key) -> bool:
@@ -154,7 +139,7 @@ class ScopeChecklist(OptionList):
         self._show_state()
 
     def _show_state(self) -> None:
-        if self._kept is not None:
+        if self._kept.waiting:
             self.border_title = "reading scopes…"
         elif not self._scopes:
             self.border_title = "no scopes: define some on the scopes screen (s) first"
