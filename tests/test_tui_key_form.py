@@ -18,17 +18,23 @@ from tests.tui_helpers import opened, press, settle
 SIZE = (80, 24)
 
 
-@pytest.fixture
-def held_scope_read(ks: KeyStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """The form's read of the scopes waits until the test sets the event (a slow store)."""
+def _held(owner: object, method: str, monkeypatch: pytest.MonkeyPatch) -> threading.Event:
+    """Make ``owner.method`` wait until the returned event is set: a slow store."""
     release = threading.Event()
-    real: Callable[..., Any] = ks.scopes.list
+    real: Callable[..., Any] = getattr(owner, method)
 
-    def slow_list(*args: Any, **kwargs: Any) -> Any:
+    def slow(*args: Any, **kwargs: Any) -> Any:
         release.wait(timeout=30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(ks.scopes, "list", slow_list)
+    monkeypatch.setattr(owner, method, slow)
+    return release
+
+
+@pytest.fixture
+def held_scope_read(ks: KeyStore, monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
+    """The form's read of the scopes waits until the test sets the event."""
+    release = _held(ks.scopes, "list", monkeypatch)
     yield release
     release.set()
 
@@ -133,14 +139,7 @@ async def test_arrows_pressed_before_the_audit_rows_arrive_move_the_cursor_once_
     """Issue 26: every screen that fills from a worker keeps the keys meant for it."""
     for n in range(5):
         ks.keys.create(f"k{n}", ["users:read"])
-    release = threading.Event()
-    real: Callable[..., Any] = ks.audit.query
-
-    def slow_query(*args: Any, **kwargs: Any) -> Any:
-        release.wait(timeout=30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ks.audit, "query", slow_query)
+    release = _held(ks.audit, "query", monkeypatch)
     async with opened(ks, SIZE) as pilot:
         await pilot.press("l")
         await pilot.pause()
