@@ -122,3 +122,17 @@ def test_the_grants_name_every_table_and_every_serial_sequence() -> None:
     # Single-row tables keep a fixed id and need no sequence; every other serial id does.
     single_rows = {"audit_head_id_seq", "keyconsole_policy_id_seq"}
     assert serial - single_rows == set(grants._SEQUENCES)  # noqa: SLF001
+
+
+def test_the_model_maps_every_column_the_raw_sql_reads_and_the_rows_follow_its_order() -> None:
+    """Issue 25.2: a key's columns are listed once (store/key_columns.py)."""
+    from keyconsole.models import ApiKey
+    from keyconsole.store.direct_listing import KeyRow
+    from keyconsole.store.key_columns import ELSEWHERE, LISTED, LOOKED_UP
+    from keyconsole.store.key_lookup import KeyState
+
+    mapped = set(ApiKey.__mapper__.all_orm_descriptors.keys())
+    assert set(LISTED) | set(LOOKED_UP) <= mapped
+    assert set(ELSEWHERE) <= set(LISTED) and not set(ELSEWHERE) & set(ApiKey.__table__.c.keys())
+    assert KeyRow._fields[: len(LISTED)] == LISTED
+    assert KeyState._fields[: len(LOOKED_UP)] == ("key_id", *LOOKED_UP[1:])

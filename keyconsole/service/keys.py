@@ -19,7 +19,8 @@ from keyconsole.service.policy import read_policy
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import clean_name, clean_note, clean_owner, fold_name
 from keyconsole.store import Database, name_index
-from keyconsole.store.direct_listing import LISTED_COLUMNS, SCOPE_NAMES_SQL, scope_names
+from keyconsole.store.direct_listing import SCOPE_NAMES_SQL, scope_names
+from keyconsole.store.key_columns import LISTED
 
 # On SQLite, up to this many name matches a filter reads them from the name index and sorts
 # them; more, and reading names in order until a page is full is faster.
@@ -35,7 +36,7 @@ def _info_of(key: ApiKey, now: datetime) -> KeyInfo:
 
 # What a listing shows of each key (records.KeyColumns), read as columns.
 _LISTED = (
-    *(getattr(ApiKey, column) for column in LISTED_COLUMNS),
+    *(getattr(ApiKey, column) for column in LISTED),
     ApiKey.previous_hash.is_not(None).label("has_previous_hash"),
 )
 

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from keyconsole.service.key_state import Status, status_at
+from keyconsole.service.key_state import Status, in_grace, status_at
 
 
 def grace_until(has_previous_hash: bool, previous_hash_until: datetime | None) -> datetime | None:
@@ -58,7 +58,7 @@ def key_info(key: KeyColumns, scopes: tuple[str, ...], grace_until: datetime | N
         last_used_at=key.last_used_at,
         created_by=key.created_by,
         version=key.version,
-        rotation_grace_until=grace_until if grace_until is not None and grace_until > now else None,
+        rotation_grace_until=grace_until if in_grace(grace_until, now) else None,
         owner=key.owner,
         note=key.note,
     )

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from keyconsole.moments import from_column, maybe_from_column
 from keyconsole.store.direct import DirectConnection
+from keyconsole.store.key_columns import LISTED, select_list
 
 # A key's scope names in one column, in name order as models.ApiKey.scopes loads them:
 # PostgreSQL orders inside the aggregate under its own collation; SQLite's binary order is
@@ -24,18 +25,10 @@ SCOPE_NAMES_SQL = {
     "postgresql": "(SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM key_scopes ks"
     " JOIN scopes s ON s.id = ks.scope_id WHERE ks.key_id = api_keys.id)",
 }
-# What a listing shows of each key (records.KeyColumns), in KeyRow's order: read by this
-# module's SQL and, as ORM columns, by the store's listing (service/keys.py). Then whether
-# it has a previous secret, and its scope names.
-LISTED_COLUMNS = (
-    "public_id", "name", "active", "created_at", "updated_at", "expires_at", "last_used_at",
-    "created_by", "version", "previous_hash_until", "owner", "note",
-)
-# "Last used" is kept in key_uses (migration 0010), as models.ApiKey.last_used_at reads it.
-_LAST_USED_SQL = "(SELECT u.last_used_at FROM key_uses u WHERE u.key_id = api_keys.id) AS last_used_at"
+# A key's listed columns (store/key_columns.py), then whether it has a previous secret, and
+# its scope names: KeyRow's order.
 _PAGE = (
-    f"SELECT {', '.join(_LAST_USED_SQL if c == 'last_used_at' else c for c in LISTED_COLUMNS)},"
-    " previous_hash IS NOT NULL, {scopes}"
+    f"SELECT {select_list(LISTED)}, previous_hash IS NOT NULL, {{scopes}}"
     " FROM api_keys ORDER BY {order} LIMIT {limit} OFFSET {offset}"
 )
 _COUNT = "SELECT count(*) FROM api_keys"

@@ -29,16 +29,17 @@ from keyconsole import moments
 from keyconsole.errors import StoreUnavailable
 from keyconsole.store.connection_pool import ConnectionPool
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS, error_line
+from keyconsole.store.key_columns import LOOKED_UP, select_list
 from keyconsole.store.remembered_rows import NOT_KNOWN, RememberedRows
 from keyconsole.store.sqlite_ownership import FileIdentity, ImmutableConnection, files_beside, identity, prove_own_lock
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
 _LOOKUP = (
-    "SELECT k.id, k.active, k.expires_at, k.secret_hash, k.previous_hash, k.previous_hash_until,"
+    f"SELECT {select_list(LOOKED_UP)},"
     " (SELECT {aggregate}(s.name, ' ') FROM key_scopes ks JOIN scopes s ON s.id = ks.scope_id"
-    " WHERE ks.key_id = k.id)"
-    " FROM api_keys k WHERE k.public_id = {param}"
+    " WHERE ks.key_id = api_keys.id)"
+    " FROM api_keys WHERE public_id = {param}"
 )
 # "Last used" lives in key_uses, the one table a verifier writes (migration 0010); a key
 # deleted meanwhile is not given a row back.
