@@ -80,14 +80,15 @@ def configure_sqlite(connection: sqlite3.Connection) -> None:
 
 
 def sqlite_connector(path: Path) -> Callable[[], sqlite3.Connection]:
-    """Autocommit connections to a SQLite file, usable from any thread (a read-only copy
-    opened immutable, store/sqlite_ownership.py)."""
+    """Autocommit connections to an existing SQLite file, usable from any thread (a read-only
+    copy opened immutable, store/sqlite_ownership.py). Never creates one: a file missing for a
+    moment (being replaced) is an error to report, not an empty store to make."""
 
     def connect() -> sqlite3.Connection:
         if is_read_only_copy(path):
             connection = connect_read_only_copy(path)
         else:
-            connection = sqlite3.connect(path, check_same_thread=False)
+            connection = sqlite3.connect(path.resolve().as_uri() + "?mode=rw", uri=True, check_same_thread=False)
         configure_sqlite(connection)
         return connection
 

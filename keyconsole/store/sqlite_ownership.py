@@ -76,7 +76,10 @@ def prove_own_lock(connection: sqlite3.Connection, path: Path) -> None:
     nothing can be proven and nothing is refused."""
     if sys.platform != "linux" or isinstance(connection, ImmutableConnection):
         return
-    # A read takes SQLite's shared lock on the file; in WAL mode it is held while open.
+    # A read takes SQLite's shared lock on the file; in WAL mode it is held while open. In a
+    # rollback journal mode it is let go after each read, and there is no -wal or -shm to lose.
+    if connection.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+        return
     connection.execute("PRAGMA schema_version").fetchone()
     file = identity(path)
     if file is None or _holds_lock(os.getpid(), file):
