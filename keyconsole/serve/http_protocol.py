@@ -62,14 +62,15 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
+        # A request pipelined behind this one has arrived whole already: uvicorn starts it now.
+        next_one_here = bool(self.pipeline)
         super().on_response_complete()
-        if self.transport.is_closing():
+        if self.transport.is_closing() or next_one_here:
             return
         if self._input_ended:
-            self.transport.close()
+            self.transport.close()  # the client sent all it will: nothing more to answer
         else:
-            # Ready for the next request (keep-alive, or one pipelined behind): its clock starts.
-            self._waiting_since = self.loop.time()
+            self._waiting_since = self.loop.time()  # ready for the next request: its clock starts
 
     def eof_received(self) -> bool | None:
         self._input_ended = True
