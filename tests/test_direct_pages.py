@@ -12,7 +12,7 @@ import pytest
 
 from keyconsole import KeyStore
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.direct_pages import DirectKeyPages
+from keyconsole.console_model.direct_pages import DirectKeyPages
 from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.store.migrations import VERSION_TABLE
 
@@ -125,7 +125,7 @@ def test_direct_pages_import_no_sqlalchemy(sqlite_url: str) -> None:
         ks.keys.create("svc", ["users:read"])
     probe = (
         "import sys\n"
-        "from keyconsole.service.direct_pages import DirectKeyPages\n"
+        "from keyconsole.console_model.direct_pages import DirectKeyPages\n"
         "from keyconsole.service.key_query import KeyQuery\n"
         f"pages = DirectKeyPages.open({sqlite_url!r})\n"
         "print(pages.list(KeyQuery(), limit=200)[0].name, 'sqlalchemy' in sys.modules)\n"

@@ -1,4 +1,4 @@
-"""The keys table's one source of rows (service/listing.py), on a real store, without Textual."""
+"""The keys table's one source of rows (console_model/listing.py), on a real store, without Textual."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from keyconsole import KeyStore
 from keyconsole.service.key_query import KeyQuery
-from keyconsole.service.listing import PAGE, KeyListing
+from keyconsole.console_model.listing import PAGE, KeyListing
 
 
 def test_a_short_first_page_is_its_own_count_and_a_full_one_is_counted_after(ks: KeyStore) -> None:

@@ -15,7 +15,7 @@ import jsonschema
 import pytest
 
 from keyconsole import KeyStore, tokens
-from keyconsole.service.scan.findings import STATUSES
+from keyconsole.scan.findings import STATUSES
 from tests.test_cli import kc
 
 PAST = datetime(2025, 1, 1, tzinfo=UTC)

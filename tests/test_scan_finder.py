@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keyconsole import tokens
-from keyconsole.service.scan.files import FileScan
-from keyconsole.service.scan.finder import CHUNK_BYTES, find_keys
+from keyconsole.scan.files import FileScan
+from keyconsole.scan.finder import CHUNK_BYTES, find_keys
 
 
 def new_key() -> str:

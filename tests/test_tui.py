@@ -12,7 +12,7 @@ from textual.widgets import Input, Label
 
 from keyconsole import KeyStore
 from keyconsole.service.key_query import KeyQuery
-from keyconsole.service.scan.findings import LEAKED_AT
+from keyconsole.scan.findings import LEAKED_AT
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.help import HelpScreen
 from keyconsole.tui.screens.key_form import KeyFormScreen

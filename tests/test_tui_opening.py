@@ -17,7 +17,7 @@ from textual.widgets import DataTable
 
 from keyconsole import KeyStore
 from keyconsole.errors import StoreUnavailable
-from keyconsole.service.listing import PAGE
+from keyconsole.console_model.listing import PAGE
 from keyconsole.tui.app import KeyConsoleApp, first_window_read_directly, open_app
 from keyconsole.tui.key_store_opening import KeyStoreOpening
 from keyconsole.tui.screens.scopes import ScopesScreen

@@ -9,7 +9,7 @@ import sys
 
 from keyconsole import KeyStore
 from keyconsole.errors import StoreUnavailable
-from keyconsole.service.store_verifier import StoreVerifier
+from keyconsole.http.store_verifier import StoreVerifier
 
 if sys.argv[2:] == ["direct"]:
     verify = StoreVerifier(sys.argv[1]).sync.verify

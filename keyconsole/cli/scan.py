@@ -13,9 +13,9 @@ from keyconsole.cli import scan_report
 from keyconsole.cli.context import common_options, settings
 from keyconsole.cli.output import note, safe
 from keyconsole.errors import InvalidInput
-from keyconsole.service.scan.files import STDIN, FileScan
-from keyconsole.service.scan.findings import LEAKED_AT, LIVE, Finding, shown_path
-from keyconsole.service.scan.walk import Skipped
+from keyconsole.scan.files import STDIN, FileScan
+from keyconsole.scan.findings import LEAKED_AT, LIVE, Finding, shown_path
+from keyconsole.scan.walk import Skipped
 
 PRINTERS = {"text": scan_report.print_text, "json": scan_report.print_json, "sarif": scan_report.print_sarif}
 
@@ -89,7 +89,7 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
     unchecked_because = None
     if findings and not offline:
         # Only now: a scan that finds nothing (or runs offline) never loads the store's drivers.
-        from keyconsole.service.scan.statuses import judge_in_store
+        from keyconsole.scan.statuses import judge_in_store
 
         try:
             unchecked_because = judge_in_store(settings().db, findings, progress.judging)
@@ -112,7 +112,7 @@ def scan(paths: tuple[str, ...], with_git: bool, deactivate: bool, yes: bool, of
 
 def _repositories(targets: list[str]) -> list[str]:
     # Imported here: git is needed only with --git.
-    from keyconsole.service.scan.git_history import repository_of
+    from keyconsole.scan.git_history import repository_of
 
     return list(dict.fromkeys(repository_of(path) for path in targets))
 
@@ -120,7 +120,7 @@ def _repositories(targets: list[str]) -> list[str]:
 def _history(repository: str, progress: Progress, files: FileScan) -> tuple[list[Finding], int]:
     """The findings in every blob of ``repository``, placed in their commits; and how many
     blobs were read. A part git could not read is listed with the files not read."""
-    from keyconsole.service.scan.git_history import BlobScan, place_blobs
+    from keyconsole.scan.git_history import BlobScan, place_blobs
 
     history = BlobScan(repository, progress=lambda count, size: progress("git blobs", count, size))
     found = list(history.scan())

@@ -10,7 +10,7 @@ import click
 
 import keyconsole
 from keyconsole.cli.output import emit_json
-from keyconsole.service.scan.findings import LIVE, STATUSES, Finding
+from keyconsole.scan.findings import LIVE, STATUSES, Finding
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 RULE_ID = "keyconsole/leaked-key"

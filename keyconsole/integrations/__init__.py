@@ -1,3 +1,3 @@
 """Drop-in guards that check keyconsole keys inside an API's own process: FastAPI
 (fastapi.py), Starlette (starlette.py), Django REST Framework (drf.py). Each answers as
-`keyconsole serve`'s forward auth does (service/http_verdicts.py)."""
+`keyconsole serve`'s forward auth does (http/verdicts.py)."""

@@ -15,9 +15,9 @@ from keyconsole.serve.asgi import Scope, header
 from keyconsole.serve.metrics import ServeMetrics
 from keyconsole.serve.problems import problem
 from keyconsole.serve.settings import ServeSettings
-from keyconsole.service.http_verdicts import REALM, STORE_UNAVAILABLE, refusal_headers, status_for
+from keyconsole.http.verdicts import REALM, STORE_UNAVAILABLE, refusal_headers, status_for
 from keyconsole.service.key_state import Reason
-from keyconsole.service.store_verifier import StoreVerifier
+from keyconsole.http.store_verifier import StoreVerifier
 from keyconsole.service.verify import VerifyResult
 
 log = logging.getLogger("keyconsole.serve")

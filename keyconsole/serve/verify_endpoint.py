@@ -7,7 +7,7 @@ import orjson
 from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, read_body, send_response
 from keyconsole.serve.context import ServeContext
 from keyconsole.serve.problems import problem
-from keyconsole.service.http_verdicts import retry_after_header
+from keyconsole.http.verdicts import retry_after_header
 from keyconsole.service.key_state import Reason
 
 MAX_BODY = 8192

@@ -1,7 +1,7 @@
 """What a listing of keys asks for, and the edit marker: plain values, no SQL.
 
 Kept apart from service/keys.py so the console can draw its first screen before SQLAlchemy
-is imported (service/direct_pages.py).
+is imported (console_model/direct_pages.py).
 """
 
 from __future__ import annotations

@@ -61,7 +61,7 @@ class _Seen(NamedTuple):
 
 
 class AmbiguousKey:
-    """What a request holding two different keys presents (service/http_verdicts.py)."""
+    """What a request holding two different keys presents (http/verdicts.py)."""
 
     __slots__ = ()
 

@@ -14,9 +14,9 @@ from textual.screen import Screen
 
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.direct_pages import DirectKeyPages
+from keyconsole.console_model.direct_pages import DirectKeyPages
 from keyconsole import settings
-from keyconsole.service.listing import KeyListing
+from keyconsole.console_model.listing import KeyListing
 from keyconsole.tui import screens
 from keyconsole.tui.key_store_opening import KeyStoreOpening
 from keyconsole.tui.screens.keys import KeysScreen
@@ -141,7 +141,7 @@ def open_app(db: str | None, *, poll_seconds: float = POLL_SECONDS) -> KeyConsol
     """The console on the store at ``db`` (as ``--db`` takes it), closed when the app ends.
 
     A ready store's first page is read before the app starts, through a direct connection
-    (service/direct_pages.py), while the store opens in the background afterwards. Any other
+    (console_model/direct_pages.py), while the store opens in the background afterwards. Any other
     store (new, to migrate, or unusable) is opened here first, so its error is raised before
     the console starts.
     """

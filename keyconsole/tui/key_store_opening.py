@@ -1,7 +1,7 @@
 """The console's KeyStore: handed over open, or opened in a background thread.
 
 Opening a store imports SQLAlchemy (about 0.3 s on a 2-core machine). When the first screen
-can be drawn from a direct read (service/direct_pages.py), the store opens in a thread instead,
+can be drawn from a direct read (console_model/direct_pages.py), the store opens in a thread instead,
 and whatever needs it before then waits for it in a worker thread (tui/store_calls.py):
 at most the rest of that 0.3 s.
 """

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 from keyconsole.errors import KeyconsoleError
-from keyconsole.service.listing import KeyPages, PageRead
+from keyconsole.console_model.listing import KeyPages, PageRead
 from keyconsole.service.records import KeyInfo
 
 Delivery = Callable[[PageRead, "dict[int, KeyInfo] | KeyconsoleError"], None]

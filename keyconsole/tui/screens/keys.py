@@ -1,6 +1,6 @@
 """The keys screen: the table an admin lives in, with the filter and the store's state.
 
-Rows reach the table one way: an action asks the listing for a load (service/listing.py),
+Rows reach the table one way: an action asks the listing for a load (console_model/listing.py),
 one exclusive worker reads it (`_read_rows`), and `_rows_read` shows each window it hands
 back. Scrolling to rows not read yet asks for their page the same way (`_read_page`). The
 UI thread never runs SQL; every other store call goes through tui/store_calls.py.
@@ -27,8 +27,8 @@ from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import middle_cut, printable
 from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 from keyconsole.service.key_query import SORTS, KeyQuery
-from keyconsole.service.key_views import VIEWS
-from keyconsole.service.listing import KeyListing, Loading, PageRead, Window
+from keyconsole.console_model.key_views import VIEWS
+from keyconsole.console_model.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.tui import screens
 from keyconsole.tui.key_changes import KeyChanges

@@ -2,7 +2,7 @@
 
 A DataTable keeps and measures every cell (textual#1892), so it cannot open a million
 keys quickly; like Toolong, this draws each line on demand from a paged row source
-(service/listing.py): a row not read yet is drawn as a placeholder, and the table asks for
+(console_model/listing.py): a row not read yet is drawn as a placeholder, and the table asks for
 its page (``ask_for_rows``, the screen's, which starts a worker). Drawing never waits for SQL.
 Column widths are fixed per terminal width, so a reload never leaves a column drawn at an
 old width. Every cell is a plain Segment: user text is never parsed as markup.
@@ -25,10 +25,10 @@ from textual.strip import Strip
 
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import day, printable
-from keyconsole.service.expiry_warning import expiry_words
+from keyconsole.console_model.expiry_warning import expiry_words
 from keyconsole.service.key_state import expires_within
 from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
-from keyconsole.service.listing import KeyListing, Window
+from keyconsole.console_model.listing import KeyListing, Window
 from keyconsole.service.records import KeyInfo
 
 

@@ -16,7 +16,7 @@ from keyconsole.errors import StoreUnavailable
 from keyconsole.hashing import secret_matches
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_state import Status, in_grace, status_at
-from keyconsole.service.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNKNOWN, Finding
+from keyconsole.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNKNOWN, Finding
 from keyconsole.store.address import without_password
 from keyconsole.store.direct import find_driver, ready_lookup
 from keyconsole.store.drivers import error_line

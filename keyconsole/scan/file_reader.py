@@ -8,9 +8,9 @@ import stat
 from collections.abc import Callable
 from typing import NamedTuple
 
-from keyconsole.service.scan.finder import CHUNK_BYTES, Found, find_keys, find_keys_in
-from keyconsole.service.scan.findings import Finding
-from keyconsole.service.scan.walk import reason_for
+from keyconsole.scan.finder import CHUNK_BYTES, Found, find_keys, find_keys_in
+from keyconsole.scan.findings import Finding
+from keyconsole.scan.walk import reason_for
 
 # O_NONBLOCK: a FIFO swapped in for a file after the walk looked at it never blocks the open.
 _OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0)

@@ -23,7 +23,7 @@ HELD_MAX = PAGE * 10
 
 class KeyPages(Protocol):
     """Where pages come from: the store's listing (service/keys.py) or a direct read
-    (service/direct_pages.py). Both raise KeyconsoleError when the store cannot be read."""
+    (console_model/direct_pages.py). Both raise KeyconsoleError when the store cannot be read."""
 
     def list(self, query: KeyQuery = ..., *, limit: int | None = None, offset: int = 0) -> list[KeyInfo]: ...
 

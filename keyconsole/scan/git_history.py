@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterator
 from typing import IO
 
 from keyconsole.errors import InvalidInput
-from keyconsole.service.scan.finder import find_keys
-from keyconsole.service.scan.findings import Finding
+from keyconsole.scan.finder import find_keys
+from keyconsole.scan.findings import Finding
 
 _GIT = ["git", "-c", "core.quotepath=off"]
 

@@ -17,9 +17,9 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
-from keyconsole.service.scan.file_reader import FileRead, read_file, read_stream
-from keyconsole.service.scan.findings import STDIN, Finding
-from keyconsole.service.scan.walk import FileWalk, Skipped
+from keyconsole.scan.file_reader import FileRead, read_file, read_stream
+from keyconsole.scan.findings import STDIN, Finding
+from keyconsole.scan.walk import FileWalk, Skipped
 
 if TYPE_CHECKING:
     from multiprocessing.pool import AsyncResult, Pool

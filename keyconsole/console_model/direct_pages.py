@@ -4,7 +4,7 @@ Opening a KeyStore means importing SQLAlchemy, about 0.3 s on a 2-core machine, 
 again as an empty Textual app takes to start. The console's first screen needs only the
 first page of keys, which a direct read (store/direct.py) gives in milliseconds; the store
 opens in the background meanwhile (tui/key_store_opening.py). The pages come out as the
-listing's (service/listing.py) do: the same order definition (KeyQuery.order) and the same
+listing's (console_model/listing.py) do: the same order definition (KeyQuery.order) and the same
 status and grace rules (service/records.py).
 """
 
@@ -22,7 +22,7 @@ from keyconsole.store.direct_listing import count_keys, has_scopes, read_keys
 
 
 class DirectKeyPages:
-    """Every key, in any sort, without filters: a KeyPages (service/listing.py) for a ready store."""
+    """Every key, in any sort, without filters: a KeyPages (console_model/listing.py) for a ready store."""
 
     def __init__(self, direct: DirectConnection, clock: Clock = utc_now) -> None:
         self._direct = direct
