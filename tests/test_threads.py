@@ -77,6 +77,12 @@ def test_a_verify_that_cannot_connect_raises_store_unavailable(pg_server: Postgr
         with psycopg.connect(superuser.replace("postgres@", "capped@")):  # ... and taken here
             with pytest.raises(StoreUnavailable, match="too many connections"):
                 ks.verify(key)
+        # PostgreSQL counts a closed connection until its backend has exited.
+        with psycopg.connect(superuser, autocommit=True) as admin:
+            deadline = time.monotonic() + 10
+            while admin.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = 'capped'").fetchone()[0]:
+                assert time.monotonic() < deadline, "the capped role's backend did not exit"
+                time.sleep(0.02)
         assert ks.verify(key)
 
 
