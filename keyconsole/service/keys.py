@@ -19,7 +19,7 @@ from keyconsole.service.policy import read_policy
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import clean_name, clean_note, clean_owner, fold_name
 from keyconsole.store import Database, name_index
-from keyconsole.store.direct_listing import SCOPE_NAMES_SQL, scope_names
+from keyconsole.store.dialects import DIALECTS
 from keyconsole.store.key_columns import LISTED
 
 # On SQLite, up to this many name matches a filter reads them from the name index and sorts
@@ -70,14 +70,14 @@ class KeyService:
         # Columns, not ORM objects, with the scopes aggregated in the same query: a page of
         # 200 keys in 5 ms instead of 13 (the console reads one on every scroll past the held rows).
         now = self._now()
-        dialect = self._database.dialect
+        dialect = DIALECTS[self._database.dialect]
         with self._database.read() as session:
-            columns = select(*_LISTED, literal_column(SCOPE_NAMES_SQL[dialect]).label("scope_names"))
+            columns = select(*_LISTED, literal_column(dialect.scope_names_sql).label("scope_names"))
             statement = self._ordered(self._filtered(session, columns, query, now), query, offset, limit)
             return [
                 records.key_info(
                     row,
-                    scope_names(row.scope_names, dialect),
+                    dialect.scope_names(row.scope_names),
                     records.grace_until(row.has_previous_hash, row.previous_hash_until),
                     now,
                 )

@@ -13,18 +13,10 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from keyconsole.moments import from_column, maybe_from_column
+from keyconsole.store.dialects import DIALECTS, Dialect
 from keyconsole.store.direct import DirectConnection
 from keyconsole.store.key_columns import LISTED, select_list
 
-# A key's scope names in one column, in name order as models.ApiKey.scopes loads them:
-# PostgreSQL orders inside the aggregate under its own collation; SQLite's binary order is
-# Python's, so its names are sorted after the split (scope_names).
-SCOPE_NAMES_SQL = {
-    "sqlite": "(SELECT group_concat(s.name, ' ') FROM key_scopes ks JOIN scopes s ON s.id = ks.scope_id"
-    " WHERE ks.key_id = api_keys.id)",
-    "postgresql": "(SELECT string_agg(s.name, ' ' ORDER BY s.name) FROM key_scopes ks"
-    " JOIN scopes s ON s.id = ks.scope_id WHERE ks.key_id = api_keys.id)",
-}
 # A key's listed columns (store/key_columns.py), then whether it has a previous secret, and
 # its scope names: KeyRow's order.
 _PAGE = (
@@ -64,14 +56,14 @@ def read_keys(
         raise ValueError(f"cannot order keys by {order!r}")
     # NULLs sort as the ORM's listing sorts them: each backend's own default.
     by = ", ".join(f"{column} {'DESC' if descending else 'ASC'}" for column, descending in order)
-    every = "-1" if direct.dialect == "sqlite" else "ALL"
+    dialect = DIALECTS[direct.dialect]
     cursor = direct.connection.cursor()
     cursor.execute(
         _PAGE.format(
-            scopes=SCOPE_NAMES_SQL[direct.dialect], order=by, limit=every if limit is None else int(limit), offset=int(offset)
+            scopes=dialect.scope_names_sql, order=by, limit=dialect.no_limit if limit is None else int(limit), offset=int(offset)
         )
     )
-    return [_key_row(row, direct.dialect) for row in cursor.fetchall()]
+    return [_key_row(row, dialect) for row in cursor.fetchall()]
 
 
 def count_keys(direct: DirectConnection) -> int:
@@ -86,13 +78,7 @@ def has_scopes(direct: DirectConnection) -> bool:
     return bool(cursor.fetchone()[0])
 
 
-def scope_names(aggregated: str | None, dialect: str) -> tuple[str, ...]:
-    """The scope names of SCOPE_NAMES_SQL's column, in name order."""
-    names = aggregated.split(" ") if aggregated else []
-    return tuple(sorted(names) if dialect == "sqlite" else names)
-
-
-def _key_row(row: Any, dialect: str) -> KeyRow:
+def _key_row(row: Any, dialect: Dialect) -> KeyRow:
     (public_id, name, active, created, updated, expires, last_used, created_by, version, grace, owner, note, rotated,
      scopes) = row
     return KeyRow(
@@ -109,5 +95,5 @@ def _key_row(row: Any, dialect: str) -> KeyRow:
         owner,
         note,
         bool(rotated),
-        scope_names(scopes, dialect),
+        dialect.scope_names(scopes),
     )

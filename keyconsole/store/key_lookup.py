@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 from keyconsole import moments
 from keyconsole.errors import StoreUnavailable
 from keyconsole.store.connection_pool import ConnectionPool
+from keyconsole.store.dialects import DIALECTS
 from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS, error_line
 from keyconsole.store.key_columns import LOOKED_UP, select_list
 from keyconsole.store.remembered_rows import NOT_KNOWN, RememberedRows
@@ -35,12 +36,7 @@ from keyconsole.store.sqlite_ownership import FileIdentity, ImmutableConnection,
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
-_LOOKUP = (
-    f"SELECT {select_list(LOOKED_UP)},"
-    " (SELECT {aggregate}(s.name, ' ') FROM key_scopes ks JOIN scopes s ON s.id = ks.scope_id"
-    " WHERE ks.key_id = api_keys.id)"
-    " FROM api_keys WHERE public_id = {param}"
-)
+_LOOKUP = f"SELECT {select_list(LOOKED_UP)}, {{scope_names}} FROM api_keys WHERE public_id = {{param}}"
 # "Last used" lives in key_uses, the one table a verifier writes (migration 0010); a key
 # deleted meanwhile is not given a row back.
 _TOUCH = (
@@ -48,8 +44,6 @@ _TOUCH = (
     " WHERE EXISTS (SELECT 1 FROM api_keys WHERE id = {param})"
     " ON CONFLICT (key_id) DO UPDATE SET last_used_at = excluded.last_used_at"
 )
-_AGGREGATE = {"sqlite": "group_concat", "postgresql": "string_agg"}
-_PARAM = {"sqlite": "?", "postgresql": "%s"}
 # How long "last used" may wait for SQLite's write lock before it is skipped: a verifier
 # must keep answering while an admin holds the lock.
 TOUCH_BUSY_TIMEOUT_MS = 100
@@ -68,12 +62,6 @@ class KeyState(NamedTuple):
     previous_hash: str | None
     previous_hash_until: datetime | None
     scopes: tuple[str, ...]  # sorted
-
-
-def _column_value(moment: datetime, dialect: str) -> Any:
-    """``moment`` as models.UTCDateTime stores it: naive UTC, as text on SQLite."""
-    naive = moments.to_column(moment)
-    return naive.strftime(moments.SQLITE_TEXT) if dialect == "sqlite" else naive
 
 
 class _ServedBeforeAndFailed(Exception):
@@ -124,14 +112,14 @@ class KeyLookup:
         if sqlite_path is not None:
             connect = self._proven(connect, sqlite_path)
         self._pool = ConnectionPool(connect, display_name=display_name, close_inherited=self._sqlite)
-        self._dialect = dialect
+        self._dialect = DIALECTS[dialect]
         self._display_name = display_name
         self._driver_error = driver_error
         self._remembered = RememberedRows(connect, driver_error) if self._sqlite else None
         # None: nothing to check (PostgreSQL, an in-memory database).
         self._file_check_due: float | None = time.monotonic() if sqlite_path is not None else None
-        self._sql = _LOOKUP.format(aggregate=_AGGREGATE[dialect], param=_PARAM[dialect])
-        self._touch_sql = _TOUCH.format(param=_PARAM[dialect])
+        self._sql = _LOOKUP.format(scope_names=self._dialect.scope_names_sql, param=self._dialect.param)
+        self._touch_sql = _TOUCH.format(param=self._dialect.param)
 
     def find(self, public_id: str) -> KeyState | None:
         due = self._file_check_due
@@ -226,7 +214,7 @@ class KeyLookup:
             if sqlite:
                 cursor.execute(f"PRAGMA busy_timeout = {TOUCH_BUSY_TIMEOUT_MS}")
             try:
-                cursor.execute(self._touch_sql, (key_id, _column_value(now, self._dialect), key_id))
+                cursor.execute(self._touch_sql, (key_id, self._dialect.moment(now), key_id))
             finally:
                 if sqlite:
                     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
