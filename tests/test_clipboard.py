@@ -8,9 +8,9 @@ import asyncio
 import pytest
 
 from keyconsole import KeyStore
-from keyconsole.tui.app import make_app
 from keyconsole.settings import CLIPBOARD_CLEAR_S as CLEAR_ENV
 from keyconsole.settings import InvalidSetting, clipboard_clear_s
+from keyconsole.tui.app import make_app
 from keyconsole.tui.screens.reveal import RevealKeyScreen
 
 SIZE = (80, 24)

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from keyconsole import KeyStore
-from keyconsole.service.clock import Clock, utc_now
 from keyconsole.console_model.direct_pages import DirectKeyPages
+from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.store.migrations import VERSION_TABLE
 

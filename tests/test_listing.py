@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from keyconsole import KeyStore
-from keyconsole.service.key_query import KeyQuery
 from keyconsole.console_model.listing import PAGE, KeyListing
+from keyconsole.service.key_query import KeyQuery
 
 
 def test_a_short_first_page_is_its_own_count_and_a_full_one_is_counted_after(ks: KeyStore) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from keyconsole.errors import InvalidStoreURL
+from keyconsole.settings import STORE_URL as ENV_VAR
 from keyconsole.store.address import store_address, without_password
 from keyconsole.store.direct import find_driver
 from keyconsole.store.location import resolve
-from keyconsole.settings import STORE_URL as ENV_VAR
 from tests.pg_server import PostgresServer
 
 

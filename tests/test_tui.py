@@ -11,8 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
 from keyconsole import KeyStore
-from keyconsole.service.key_query import KeyQuery
 from keyconsole.scan.findings import LEAKED_AT
+from keyconsole.service.key_query import KeyQuery
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.help import HelpScreen
 from keyconsole.tui.screens.key_form import KeyFormScreen

@@ -16,8 +16,8 @@ from pathlib import Path
 from textual.widgets import DataTable
 
 from keyconsole import KeyStore
-from keyconsole.errors import StoreUnavailable
 from keyconsole.console_model.listing import PAGE
+from keyconsole.errors import StoreUnavailable
 from keyconsole.tui.app import KeyConsoleApp, first_window_read_directly, open_app
 from keyconsole.tui.key_store_opening import KeyStoreOpening
 from keyconsole.tui.screens.scopes import ScopesScreen

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -42,15 +42,13 @@ class ErrorReportingGroup(click.Group):
         try:
             return super().parse_args(ctx, args)
         except KeyconsoleError as err:
-            click.echo(f"keyconsole: {err}", err=True)
-            ctx.exit(err.exit_code)
+            _refuse(ctx, err)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KeyconsoleError as err:
-            click.echo(f"keyconsole: {err}", err=True)
-            ctx.exit(err.exit_code)
+            _refuse(ctx, err)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt:
@@ -69,6 +67,11 @@ class ErrorReportingGroup(click.Group):
                 err=True,
             )
             ctx.exit(1)
+
+
+def _refuse(ctx: click.Context, err: KeyconsoleError) -> NoReturn:
+    click.echo(f"keyconsole: {err}", err=True)
+    ctx.exit(err.exit_code)
 
 
 @click.group(cls=ErrorReportingGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})

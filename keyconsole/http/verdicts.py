@@ -24,8 +24,9 @@ def presented_key(authorization: Iterable[str], api_key: Iterable[str]) -> Prese
     for value in authorization:
         for part in value.split(","):
             scheme, _, credentials = part.strip().partition(" ")
-            if scheme.lower() == "bearer" and credentials.strip():
-                found.add(credentials.strip())
+            credentials = credentials.strip()
+            if credentials and scheme.lower() == "bearer":
+                found.add(credentials)
     for value in api_key:
         found.update(part.strip() for part in value.split(",") if part.strip())
     if len(found) > 1:

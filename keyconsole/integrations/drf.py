@@ -28,9 +28,9 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from keyconsole.errors import StoreUnavailable
+from keyconsole.http.store_verifier import StoreVerifier
 from keyconsole.http.verdicts import REALM, STORE_UNAVAILABLE, presented_key_in_meta
 from keyconsole.service.key_state import Reason
-from keyconsole.http.store_verifier import StoreVerifier
 from keyconsole.service.verify import Verifier, VerifyResult
 
 __all__ = ["HasKeyScopes", "KeyUser", "KeyconsoleAuthentication"]

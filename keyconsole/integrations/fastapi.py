@@ -22,9 +22,9 @@ from fastapi.security import SecurityScopes
 from fastapi.security.base import SecurityBase
 
 from keyconsole.errors import StoreUnavailable
+from keyconsole.http.store_verifier import StoreSource, StoreVerifier
 from keyconsole.http.verdicts import STORE_UNAVAILABLE, presented_key_in, refusal_headers, status_for
 from keyconsole.service.key_state import Reason
-from keyconsole.http.store_verifier import StoreSource, StoreVerifier
 from keyconsole.service.verify import VerifyResult
 
 __all__ = ["KeyconsoleAuth", "VerifyResult"]

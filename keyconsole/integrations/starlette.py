@@ -21,8 +21,8 @@ from starlette.requests import HTTPConnection
 from starlette.responses import PlainTextResponse, Response
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.http.verdicts import STORE_UNAVAILABLE, presented_key_in, refusal_headers, status_for
 from keyconsole.http.store_verifier import StoreSource, StoreVerifier
+from keyconsole.http.verdicts import STORE_UNAVAILABLE, presented_key_in, refusal_headers, status_for
 from keyconsole.service.verify import VerifyResult
 
 __all__ = ["KeyRefused", "KeyUser", "KeyconsoleBackend", "on_key_error"]

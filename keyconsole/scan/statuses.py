@@ -14,9 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from keyconsole import tokens
 from keyconsole.errors import StoreUnavailable
 from keyconsole.hashing import secret_matches
+from keyconsole.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNKNOWN, Finding
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_state import Status, in_grace, status_at
-from keyconsole.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNKNOWN, Finding
 from keyconsole.store.address import without_password
 from keyconsole.store.direct import find_driver, ready_lookup
 from keyconsole.store.drivers import error_line

@@ -30,7 +30,6 @@ class HotRoute(Route):
 
     def __init__(self, path: str, endpoint: ASGIApp, *, methods: list[str] | None = None, prefix: bool = False) -> None:
         super().__init__(path, endpoint, methods=methods)
-        self.app_itself = endpoint
         self.prefix = prefix
 
 
@@ -52,10 +51,10 @@ class HotPaths:
         self.app = app
         hot = [route for route in app.routes if isinstance(route, HotRoute)]
         self._exact = {
-            (route.path, method): route.app_itself
+            (route.path, method): route.endpoint
             for route in hot if not route.prefix for method in (route.methods or ())
         }
-        self._prefixes = [(route.path, route.app_itself) for route in hot if route.prefix]
+        self._prefixes = [(route.path, route.endpoint) for route in hot if route.prefix]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

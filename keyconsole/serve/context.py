@@ -11,13 +11,13 @@ from starlette.responses import PlainTextResponse, Response
 
 from keyconsole import tokens
 from keyconsole.errors import StoreUnavailable
+from keyconsole.http.store_verifier import StoreVerifier
+from keyconsole.http.verdicts import REALM, STORE_UNAVAILABLE, refusal_headers, status_for
 from keyconsole.serve.asgi import Scope, header
 from keyconsole.serve.metrics import ServeMetrics
 from keyconsole.serve.problems import problem
 from keyconsole.serve.settings import ServeSettings
-from keyconsole.http.verdicts import REALM, STORE_UNAVAILABLE, refusal_headers, status_for
 from keyconsole.service.key_state import Reason
-from keyconsole.http.store_verifier import StoreVerifier
 from keyconsole.service.verify import VerifyResult
 
 log = logging.getLogger("keyconsole.serve")

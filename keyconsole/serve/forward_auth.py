@@ -14,9 +14,9 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
+from keyconsole.http.verdicts import presented_key_in
 from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, header, send_response
 from keyconsole.serve.context import ServeContext, refusal, refused_by
-from keyconsole.http.verdicts import presented_key_in
 from keyconsole.service.key_state import Reason
 
 SCOPE_HEADER = b"x-keyconsole-scope"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import orjson
 
+from keyconsole.http.verdicts import retry_after_header
 from keyconsole.serve.asgi import ASGIApp, Receive, Scope, Send, read_body, send_response
 from keyconsole.serve.context import ServeContext
 from keyconsole.serve.problems import problem
-from keyconsole.http.verdicts import retry_after_header
 from keyconsole.service.key_state import Reason
 
 MAX_BODY = 8192

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, urlencode
 
+from keyconsole import settings
 from keyconsole.errors import InvalidStoreURL
 from keyconsole.store.drivers import DEFAULT_PREPARE_THRESHOLD, split_prepare_threshold
-from keyconsole import settings
 from keyconsole.store.paths import default_path
 
 SQLITE = "sqlite"

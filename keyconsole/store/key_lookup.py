@@ -110,7 +110,7 @@ class KeyLookup:
         # Whether the connections read a read-only copy as immutable (no -wal, no locks).
         self._immutable = False
         if sqlite_path is not None:
-            connect = self._proven(connect, sqlite_path)
+            connect = self._proven(connect)
         self._pool = ConnectionPool(connect, display_name=display_name, close_inherited=self._sqlite)
         self._dialect = DIALECTS[dialect]
         self._display_name = display_name
@@ -236,25 +236,33 @@ class KeyLookup:
 
     def adopt(self, connection: Any) -> None:
         """Serve lookups on an open connection (in autocommit, from ``connect``) too."""
+        if self._sqlite_path is not None:
+            self._prove(connection)
         self._pool.adopt(connection)
 
-    def _proven(self, connect: Callable[[], Any], path: Path) -> Callable[[], Any]:
-        """``connect``, refusing a connection whose process cannot keep SQLite's view current
-        (store/sqlite_ownership.py), and noting the -wal and -shm it opened."""
+    def _proven(self, connect: Callable[[], Any]) -> Callable[[], Any]:
+        """``connect``, each connection proven (``_prove``)."""
 
         def connect_proven() -> Any:
             connection = connect()
-            try:
-                prove_own_lock(connection, path)
-            except BaseException:
-                connection.close()
-                raise
-            if identity(path) == self._file:
-                self._beside = files_beside(path)
-            self._immutable = isinstance(connection, ImmutableConnection)
+            self._prove(connection)
             return connection
 
         return connect_proven
+
+    def _prove(self, connection: Any) -> None:
+        """Refuse (and close) a SQLite connection whose process cannot keep SQLite's view
+        current (store/sqlite_ownership.py); note the -wal and -shm it opened."""
+        path = self._sqlite_path
+        assert path is not None
+        try:
+            prove_own_lock(connection, path)
+        except BaseException:
+            connection.close()
+            raise
+        if identity(path) == self._file:
+            self._beside = files_beside(path)
+        self._immutable = isinstance(connection, ImmutableConnection)
 
     def _unavailable(self, error: Exception) -> StoreUnavailable:
         return StoreUnavailable(f"cannot use the store {self._display_name}: {error_line(error)}")

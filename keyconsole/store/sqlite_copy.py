@@ -14,7 +14,7 @@ from contextlib import closing
 from pathlib import Path
 
 from keyconsole.errors import Conflict, InvalidInput, StoreUnavailable
-from keyconsole.store.drivers import configure_sqlite
+from keyconsole.store.drivers import sqlite_connector
 from keyconsole.store.engine import SQLITE_MAGIC
 from keyconsole.store.migrations import HEAD, VERSION_TABLE
 
@@ -75,6 +75,4 @@ def copy_in(backup: Path, store: Path) -> None:
 def _connect(store: Path) -> sqlite3.Connection:
     if not store.is_file():
         raise StoreUnavailable(f"there is no store at {store}")
-    connection = sqlite3.connect(store.resolve().as_uri() + "?mode=rw", uri=True)
-    configure_sqlite(connection)
-    return connection
+    return sqlite_connector(store)()

@@ -12,11 +12,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
+from keyconsole import settings
+from keyconsole.console_model.direct_pages import DirectKeyPages
+from keyconsole.console_model.listing import KeyListing
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.console_model.direct_pages import DirectKeyPages
-from keyconsole import settings
-from keyconsole.console_model.listing import KeyListing
 from keyconsole.tui import screens
 from keyconsole.tui.key_store_opening import KeyStoreOpening
 from keyconsole.tui.screens.keys import KeysScreen

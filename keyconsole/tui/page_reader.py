@@ -11,8 +11,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from keyconsole.errors import KeyconsoleError
 from keyconsole.console_model.listing import KeyPages, PageRead
+from keyconsole.errors import KeyconsoleError
 from keyconsole.service.records import KeyInfo
 
 Delivery = Callable[[PageRead, "dict[int, KeyInfo] | KeyconsoleError"], None]

@@ -12,12 +12,12 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from keyconsole.console_model.expiry_warning import expiry_words
+from keyconsole.scan.findings import why_switched_off
 from keyconsole.service.clock import utc_now
 from keyconsole.service.display import audit_actor, printable, when
-from keyconsole.console_model.expiry_warning import expiry_words
 from keyconsole.service.key_state import Status
 from keyconsole.service.records import AuditEntry, KeyInfo
-from keyconsole.scan.findings import why_switched_off
 from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 

@@ -22,14 +22,14 @@ from textual.screen import Screen
 from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
+from keyconsole.console_model.key_views import VIEWS
+from keyconsole.console_model.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import middle_cut, printable
-from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 from keyconsole.service.key_query import SORTS, KeyQuery
-from keyconsole.console_model.key_views import VIEWS
-from keyconsole.console_model.listing import KeyListing, Loading, PageRead, Window
 from keyconsole.service.records import IssuedKey, KeyInfo
+from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 from keyconsole.tui import screens
 from keyconsole.tui.key_changes import KeyChanges
 from keyconsole.tui.marks import Marks

@@ -88,7 +88,7 @@ class ScopeChecklist(OptionList):
         self._refilter()
         for key in kept:
             if self._types_into_filter(key):
-                self._set_filter(self.filter_text + (key.character or ""))
+                self._type(key)
             else:
                 self._kept.run_own_binding(key)
         self.post_message(self.Filled())
@@ -103,7 +103,7 @@ class ScopeChecklist(OptionList):
         elif self._types_into_filter(event):
             event.stop()
             event.prevent_default()
-            self._set_filter(self.filter_text + (event.character or ""))
+            self._type(event)
 
     @staticmethod
     def _types_into_filter(event: events.Key) -> bool:
@@ -111,6 +111,9 @@ class ScopeChecklist(OptionList):
         return character is not None and len(character) == 1 and character.isprintable() and character != " "
 
     # -- filter ------------------------------------------------------------------------------
+
+    def _type(self, event: events.Key) -> None:
+        self._set_filter(self.filter_text + (event.character or ""))
 
     def action_filter_back(self) -> None:
         if self.filter_text:
@@ -129,11 +132,9 @@ class ScopeChecklist(OptionList):
 
     def _refilter(self) -> None:
         needle = self.filter_text.lower()
-        shown = [scope for scope in self._scopes if needle in scope[0].lower()]
-        self._shown = []  # while the options are replaced, nothing is drawn from them
+        self._shown = [scope for scope in self._scopes if needle in scope[0].lower()]
         self.clear_options()
-        self._shown = shown
-        self.add_options([Option(self._prompt(name, description), id=name) for name, description in shown])
+        self.add_options([Option(self._prompt(name, description), id=name) for name, description in self._shown])
         self.highlighted = 0 if self._shown else None
         self._redraw_prompts()
         self._show_state()

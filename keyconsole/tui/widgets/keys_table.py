@@ -23,13 +23,13 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from keyconsole.console_model.expiry_warning import expiry_words
+from keyconsole.console_model.listing import KeyListing, Window
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import day, printable
-from keyconsole.console_model.expiry_warning import expiry_words
 from keyconsole.service.key_state import expires_within
-from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
-from keyconsole.console_model.listing import KeyListing, Window
 from keyconsole.service.records import KeyInfo
+from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 
 
 @dataclass(frozen=True)
