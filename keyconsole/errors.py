@@ -36,7 +36,7 @@ class StaleEdit(Conflict):
 
 
 class NotPermitted(KeyconsoleError):
-    """The database role the store was opened with may not do this (store/grants.py)."""
+    """The database role the store was opened with may not do this (store/direct/grants.py)."""
 
 
 class StoreUnavailable(KeyconsoleError):

@@ -128,7 +128,7 @@ class AuditEvent(Base):
 
 
 class KeyconsoleGrant(Base):
-    """A role keyconsole granted rights to (store/grants.py), granted again after migrations."""
+    """A role keyconsole granted rights to (store/direct/grants.py), granted again after migrations."""
 
     __tablename__ = "keyconsole_grants"
 

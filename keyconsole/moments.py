@@ -1,6 +1,6 @@
 """How a moment is kept in a column: naive UTC. The one conversion, both ways, for the ORM
-(models.UTCDateTime) and the driver-level reads and writes (store/key_lookup.py,
-store/direct_listing.py). Imports no SQLAlchemy.
+(models.UTCDateTime) and the driver-level reads and writes (store/direct/key_lookup.py,
+store/direct/listing.py). Imports no SQLAlchemy.
 
 SQLite has no time zones, and comparing aware with naive values raises; storing naive UTC
 everywhere keeps both backends and every comparison the same.

@@ -1,4 +1,4 @@
-"""The SQLite commit watch (store/commit_watch.py): every commit, from any connection or
+"""The SQLite commit watch (store/direct/commit_watch.py): every commit, from any connection or
 process, changes its marker; a warm verify asks the store nothing; where the watch cannot be
 trusted it is not used, and verification stays as fresh."""
 
@@ -17,9 +17,10 @@ import pytest
 
 from keyconsole import KeyStore
 from keyconsole.service.verify import Verifier
-from keyconsole.store.commit_watch import CommitWatch, watch_commits
-from keyconsole.store.drivers import sqlite_connector
-from keyconsole.store.key_lookup import KeyLookup
+from keyconsole.store.direct.commit_watch import CommitWatch, watch_commits
+from keyconsole.store.direct.connectors import sqlite_connector
+from keyconsole.store.direct.dialects import SQLITE
+from keyconsole.store.direct.key_lookup import KeyLookup
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="the watch is used on Linux only")
 
@@ -103,7 +104,7 @@ def _traced_lookup(path: Path, statements: list[str]) -> KeyLookup:
         connection.set_trace_callback(statements.append)
         return connection
 
-    return KeyLookup(traced, dialect="sqlite", display_name=str(path), driver_error=sqlite3.Error)
+    return KeyLookup(traced, dialect=SQLITE, display_name=str(path), driver_error=sqlite3.Error)
 
 
 def test_a_warm_verify_asks_the_store_nothing_and_a_change_counts_at_once(store: tuple[KeyStore, Path]) -> None:

@@ -12,7 +12,7 @@ from keyconsole.errors import Conflict
 from keyconsole.models import ApiKey
 from keyconsole.service.demo import BATCH, DEMO_SCOPES
 from keyconsole.service.key_query import KeyQuery
-from keyconsole.store import name_index
+from keyconsole.store.orm import name_index
 
 
 def test_seeded_keys_look_real_and_read_back_like_any_key(store_url: str) -> None:

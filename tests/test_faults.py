@@ -30,7 +30,7 @@ def integrity_problems(store: KeyStore) -> list[str]:
     """What a damaged store would show: SQLite's own checks, orphans, a broken audit chain."""
     problems: list[str] = []
     with store.database.engine.connect() as conn:
-        if store.database.dialect == "sqlite":
+        if store.database.dialect.embedded:
             problems += [row[0] for row in conn.execute(text("PRAGMA integrity_check")) if row[0] != "ok"]
             problems += [repr(tuple(row)) for row in conn.execute(text("PRAGMA foreign_key_check"))]
         orphans = conn.execute(text(

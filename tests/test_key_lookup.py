@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from keyconsole import KeyStore
-from keyconsole.store.direct import open_lookup
-from keyconsole.store.key_lookup import KeyLookup
+from keyconsole.store.direct.driver import open_lookup
+from keyconsole.store.direct.key_lookup import KeyLookup
 
 
 def _pooled(ks: KeyStore, _url: str) -> KeyLookup:

@@ -11,8 +11,8 @@ from sqlalchemy import text
 from keyconsole import KeyStore
 from keyconsole.models import Base
 from keyconsole.service.key_query import KeyQuery
-from keyconsole.store import Database, name_index
 from keyconsole.store.migrations import HEAD, SCRIPT_LOCATION, VERSION_TABLE
+from keyconsole.store.orm import Database, name_index
 
 
 def test_head_names_the_newest_revision() -> None:
@@ -110,7 +110,7 @@ def test_0007_gives_keys_of_an_older_store_an_empty_owner_and_note(sqlite_url: s
 def test_the_grants_name_every_table_and_every_serial_sequence() -> None:
     """Issue 25.2: a table added by a migration must not be left out of the roles' rights."""
     from keyconsole.models import Base
-    from keyconsole.store import grants
+    from keyconsole.store.direct import grants
 
     tables = set(Base.metadata.tables)
     assert tables | {VERSION_TABLE} == set(grants._ALL_TABLES)  # noqa: SLF001 - the list under test
@@ -125,11 +125,11 @@ def test_the_grants_name_every_table_and_every_serial_sequence() -> None:
 
 
 def test_the_model_maps_every_column_the_raw_sql_reads_and_the_rows_follow_its_order() -> None:
-    """Issue 25.2: a key's columns are listed once (store/key_columns.py)."""
+    """Issue 25.2: a key's columns are listed once (store/direct/key_columns.py)."""
     from keyconsole.models import ApiKey
-    from keyconsole.store.direct_listing import KeyRow
-    from keyconsole.store.key_columns import ELSEWHERE, LISTED, LOOKED_UP
-    from keyconsole.store.key_lookup import KeyState
+    from keyconsole.store.direct.key_columns import ELSEWHERE, LISTED, LOOKED_UP
+    from keyconsole.store.direct.key_lookup import KeyState
+    from keyconsole.store.direct.listing import KeyRow
 
     mapped = set(ApiKey.__mapper__.all_orm_descriptors.keys())
     assert set(LISTED) | set(LOOKED_UP) <= mapped

@@ -11,8 +11,8 @@ from sqlalchemy import event, text
 
 from keyconsole import KeyStore
 from keyconsole.service.key_query import KeyQuery
-from keyconsole.store import name_index
 from keyconsole.store.migrations import HEAD, VERSION_TABLE
+from keyconsole.store.orm import name_index
 from tests.pg_server import PostgresServer
 
 pytestmark = pytest.mark.postgres

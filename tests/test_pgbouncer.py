@@ -9,7 +9,7 @@ import pytest
 
 from keyconsole import KeyStore
 from keyconsole.service.key_query import KeyQuery
-from keyconsole.store.direct import open_lookup
+from keyconsole.store.direct.driver import open_lookup
 from tests.pg_server import PostgresServer
 from tests.pgbouncer_server import PgBouncer
 

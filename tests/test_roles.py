@@ -22,7 +22,7 @@ from starlette.routing import Route
 from keyconsole import KeyStore
 from keyconsole.integrations.starlette import KeyconsoleBackend
 from keyconsole.service.records import IssuedKey
-from keyconsole.store import grants
+from keyconsole.store.direct import grants
 from keyconsole.store.migrations import VERSION_TABLE
 from keyconsole.tui.app import make_app
 from keyconsole.tui.screens.key_details import KeyDetailsScreen

@@ -10,7 +10,7 @@ import pytest
 
 from keyconsole import KeyStore
 from keyconsole.errors import InvalidStoreURL, StoreUnavailable
-from keyconsole.store import Database
+from keyconsole.store.orm import Database
 
 
 def _digest(path: Path) -> str:

@@ -10,9 +10,9 @@ import pytest
 
 from keyconsole.errors import InvalidStoreURL
 from keyconsole.settings import STORE_URL as ENV_VAR
-from keyconsole.store.address import store_address, without_password
-from keyconsole.store.direct import find_driver
-from keyconsole.store.location import resolve
+from keyconsole.store.direct.address import store_address, without_password
+from keyconsole.store.direct.driver import find_driver
+from keyconsole.store.orm.location import resolve
 from tests.pg_server import PostgresServer
 
 
@@ -118,7 +118,7 @@ def test_the_cli_reaches_postgresql_through_a_keyword_value_string_and_never_pri
 
 def test_a_prepared_statement_clash_behind_a_pooler_names_the_url_option_that_fixes_it() -> None:
     """Issue 23.11: psycopg's words alone leave the admin guessing."""
-    from keyconsole.store.drivers import error_line
+    from keyconsole.store.direct.connectors import error_line
 
     for text in ('prepared statement "_pg3_0" already exists', 'prepared statement "_pg3_3" does not exist'):
         line = error_line(Exception(text + "\nDETAIL: more"))

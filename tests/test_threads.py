@@ -12,8 +12,8 @@ import pytest
 
 from keyconsole import KeyStore
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store.connection_pool import DEFAULT_LIMIT, ConnectionPool
-from keyconsole.store.drivers import sqlite_connector
+from keyconsole.store.direct.connection_pool import DEFAULT_LIMIT, ConnectionPool
+from keyconsole.store.direct.connectors import sqlite_connector
 from tests.at_once import at_once
 from tests.pg_server import PostgresServer
 

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from keyconsole import KeyStore
-from keyconsole.store.direct import open_lookup
+from keyconsole.store.direct.driver import open_lookup
 
 PROBE = (
     "import sys\n"

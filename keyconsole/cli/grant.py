@@ -6,7 +6,7 @@ import click
 
 from keyconsole.cli.context import common_options, settings
 from keyconsole.cli.output import emit_json, note, safe
-from keyconsole.store.grants import KINDS
+from keyconsole.store.direct.grants import KINDS
 
 
 @click.command()

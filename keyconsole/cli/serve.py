@@ -10,8 +10,8 @@ from keyconsole.cli.context import db_option, settings
 from keyconsole.cli.output import note
 from keyconsole.errors import InvalidInput, KeyconsoleError, StoreUnavailable
 from keyconsole.serve.settings import DEFAULT_LISTEN, ServeSettings, is_loopback, parse_listen, parse_trusted_proxy
-from keyconsole.store.direct import find_driver, unusable_because
-from keyconsole.store.drivers import error_line
+from keyconsole.store.direct.connectors import error_line
+from keyconsole.store.direct.driver import find_driver, unusable_because
 
 
 @click.command()

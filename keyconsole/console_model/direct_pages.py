@@ -2,7 +2,7 @@
 
 Opening a KeyStore means importing SQLAlchemy, about 0.3 s on a 2-core machine, as long
 again as an empty Textual app takes to start. The console's first screen needs only the
-first page of keys, which a direct read (store/direct.py) gives in milliseconds; the store
+first page of keys, which a direct read (store/direct/driver.py) gives in milliseconds; the store
 opens in the background meanwhile (tui/key_store_opening.py). The pages come out as the
 listing's (console_model/listing.py) do: the same order definition (KeyQuery.order) and the same
 status and grace rules (service/records.py).
@@ -17,8 +17,8 @@ from keyconsole.errors import StoreUnavailable
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import KeyQuery
 from keyconsole.service.records import KeyInfo, grace_until, key_info
-from keyconsole.store.direct import DirectConnection, open_direct
-from keyconsole.store.direct_listing import count_keys, has_scopes, read_keys
+from keyconsole.store.direct.driver import DirectConnection, open_direct
+from keyconsole.store.direct.listing import count_keys, has_scopes, read_keys
 
 
 class DirectKeyPages:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Union
 
 from keyconsole.service.async_verify import AsyncVerifier
 from keyconsole.service.verify import Verifier
-from keyconsole.store.direct import find_driver
+from keyconsole.store.direct.driver import find_driver
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
@@ -51,4 +51,4 @@ def _verifiers(source: StoreSource) -> tuple[Verifier, AsyncVerifier]:
 
         return _verifiers(KeyStore(source))
     verifier = Verifier(driver.lookup())
-    return verifier, AsyncVerifier(verifier, local_reads=driver.dialect == "sqlite")
+    return verifier, AsyncVerifier(verifier, local_reads=driver.dialect.embedded)

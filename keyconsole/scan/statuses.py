@@ -17,10 +17,10 @@ from keyconsole.hashing import secret_matches
 from keyconsole.scan.findings import EXPIRED, INACTIVE, LIVE, ROTATED, UNKNOWN, Finding
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_state import Status, in_grace, status_at
-from keyconsole.store.address import without_password
-from keyconsole.store.direct import find_driver, ready_lookup
-from keyconsole.store.drivers import error_line
-from keyconsole.store.key_lookup import KeyLookup, KeyState
+from keyconsole.store.direct.address import without_password
+from keyconsole.store.direct.connectors import error_line
+from keyconsole.store.direct.driver import find_driver, ready_lookup
+from keyconsole.store.direct.key_lookup import KeyLookup, KeyState
 
 # A found key's status in scan's words: "live" rather than ACTIVE (docs/scan.md).
 _FINDING_STATUS = {Status.ACTIVE: LIVE, Status.INACTIVE: INACTIVE, Status.EXPIRED: EXPIRED}

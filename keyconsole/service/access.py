@@ -1,4 +1,4 @@
-"""Who may do what on a shared PostgreSQL store: keyconsole's grants (store/grants.py), and
+"""Who may do what on a shared PostgreSQL store: keyconsole's grants (store/direct/grants.py), and
 whether the role a store was opened with may change it."""
 
 from __future__ import annotations
@@ -6,7 +6,8 @@ from __future__ import annotations
 from keyconsole.errors import InvalidInput, NotFound, NotPermitted
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.store import Database, grants
+from keyconsole.store.direct import grants
+from keyconsole.store.orm import Database
 
 SQLITE_HAS_NO_ROLES = (
     "SQLite has no database roles: the store file's permissions are its access control"
@@ -28,7 +29,7 @@ class AccessService:
     def grant(self, kind: str, role: str, *, revoke: bool = False) -> list[str]:
         """Give ``role`` the rights of ``kind`` (verifier, viewer, admin), or take them back.
         Only the store's owner may; audited. Returns the statements run."""
-        if self._database.dialect != "postgresql":
+        if self._database.dialect.embedded:
             raise InvalidInput(SQLITE_HAS_NO_ROLES)
         try:
             with self._database.write() as session:

@@ -16,7 +16,7 @@ from keyconsole.service.keys import KeyService
 from keyconsole.service.policy import PolicyService
 from keyconsole.service.scopes import ScopeService
 from keyconsole.service.verify import Verifier, VerifyResult
-from keyconsole.store import Database
+from keyconsole.store.orm import Database
 
 
 class KeyStore:
@@ -53,7 +53,7 @@ class KeyStore:
 
     def async_verifier(self) -> AsyncVerifier:
         """The same verification for an event loop (the FastAPI and Starlette guards)."""
-        return AsyncVerifier(self._verifier, local_reads=self.database.dialect == "sqlite")
+        return AsyncVerifier(self._verifier, local_reads=self.database.dialect.embedded)
 
     def seed_demo(self, count: int, progress: Callable[[int], None] | None = None) -> int:
         return demo.seed(self.database, count, actor=self.actor, clock=self._clock, progress=progress)

@@ -2,7 +2,7 @@
 Starlette guards).
 
 A verdict that is at hand, a row of a local SQLite file (remembered while nobody commits,
-store/remembered_rows.py, else one indexed read) plus a hash check this process already
+store/direct/remembered_rows.py, else one indexed read) plus a hash check this process already
 made, takes a few microseconds: far cheaper inline than the hop to a worker thread (about
 60 us), so it is answered inline. An argon2 run (tens of milliseconds) and every
 PostgreSQL round trip go to a worker thread, and the loop serves other requests meanwhile.

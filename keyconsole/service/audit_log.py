@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from keyconsole.models import ApiKey, AuditEvent, AuditHead
 from keyconsole.service.records import AuditEntry, ChainReport
-from keyconsole.store import Database
+from keyconsole.store.direct.dialects import DIALECTS
+from keyconsole.store.orm import Database
 
 GENESIS_HASH = "0" * 64
 # How far an event may be dated before one chained earlier without being reported: a writer
@@ -88,7 +89,7 @@ def record(
 def _database_role_and_time(session: Session, client_time: datetime) -> tuple[str | None, datetime]:
     # PostgreSQL's trigger writes session_user whatever the client sends (migration 0006);
     # the chain covers it, so the hash is made with the same value.
-    if session.get_bind().dialect.name != "postgresql":
+    if not DIALECTS[session.get_bind().dialect.name].dates_audit:
         return None, client_time
     role, now = session.execute(text("SELECT session_user, clock_timestamp() AT TIME ZONE 'UTC'")).one()
     return role, now.replace(tzinfo=timezone.utc)

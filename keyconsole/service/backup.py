@@ -11,9 +11,9 @@ from keyconsole.errors import InvalidInput
 from keyconsole.models import ApiKey
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.store import Database
-from keyconsole.store.schema import ensure_schema
-from keyconsole.store.sqlite_copy import backup_revision, copy_in, copy_out
+from keyconsole.store.direct.sqlite_copy import backup_revision, copy_in, copy_out
+from keyconsole.store.orm import Database
+from keyconsole.store.orm.schema import ensure_schema
 
 POSTGRES_WAY = (
     "on PostgreSQL use its own tools: pg_dump -Fc DBNAME > FILE to back up, and"
@@ -63,6 +63,8 @@ class BackupService:
 
     def _sqlite_path(self) -> Path:
         path = self._database.location.sqlite_path
-        if self._database.dialect != "sqlite" or path is None:
-            raise InvalidInput(POSTGRES_WAY if self._database.dialect == "postgresql" else "an in-memory store has no file")
+        if not self._database.dialect.embedded:
+            raise InvalidInput(POSTGRES_WAY)
+        if path is None:
+            raise InvalidInput("an in-memory store has no file")
         return path

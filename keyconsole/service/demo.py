@@ -1,7 +1,7 @@
 """Synthetic keys for trying keyconsole and for benchmarks (`keyconsole demo seed`).
 
 All demo keys share one argon2 hash of a secret that is thrown away at once, so none of
-them can ever verify. Rows go in with driver-level bulk inserts (store/bulk.py), in batches, one transaction.
+them can ever verify. Rows go in with driver-level bulk inserts (store/orm/bulk.py), in batches, one transaction.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from keyconsole.models import ApiKey, KeyScope, KeyUse, Scope
 from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.validation import fold_name
-from keyconsole.store import Database, name_index
-from keyconsole.store.bulk import BulkInsert, foreign_keys_deferred, indexes_deferred
+from keyconsole.store.orm import Database, name_index
+from keyconsole.store.orm.bulk import BulkInsert, foreign_keys_deferred, indexes_deferred
 
 DEMO_ACTOR = "keyconsole demo seed"
 DEMO_SCOPES = {

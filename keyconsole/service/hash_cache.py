@@ -33,7 +33,7 @@ from collections.abc import Callable
 from enum import Enum
 
 from keyconsole.hashing import secret_matches
-from keyconsole.store import fork_safety
+from keyconsole.store.direct import fork_safety
 
 FAILURE_BUDGET = 20
 FAILURE_WINDOW_S = 10.0

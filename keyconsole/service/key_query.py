@@ -20,7 +20,7 @@ UNCHANGED: Final = Unchanged()
 """Marks an edit argument the caller leaves as it is (``None`` means "no expiry")."""
 
 # Each sort and the api_keys column it orders by: the one definition of the listing's order,
-# read by the ORM listing (service/keys.py) and the direct reader (store/direct_listing.py).
+# read by the ORM listing (service/keys.py) and the direct reader (store/direct/listing.py).
 SORT_COLUMNS = {
     "name": "name_folded",
     "id": "public_id",

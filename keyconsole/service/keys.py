@@ -18,9 +18,8 @@ from keyconsole.service.key_query import SORT_COLUMNS, STATUS_FILTERS, UNCHANGED
 from keyconsole.service.policy import read_policy
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.service.validation import clean_name, clean_note, clean_owner, fold_name
-from keyconsole.store import Database, name_index
-from keyconsole.store.dialects import DIALECTS
-from keyconsole.store.key_columns import LISTED
+from keyconsole.store.direct.key_columns import LISTED
+from keyconsole.store.orm import Database, name_index
 
 # On SQLite, up to this many name matches a filter reads them from the name index and sorts
 # them; more, and reading names in order until a page is full is faster.
@@ -70,7 +69,7 @@ class KeyService:
         # Columns, not ORM objects, with the scopes aggregated in the same query: a page of
         # 200 keys in 5 ms instead of 13 (the console reads one on every scroll past the held rows).
         now = self._now()
-        dialect = DIALECTS[self._database.dialect]
+        dialect = self._database.dialect
         with self._database.read() as session:
             columns = select(*_LISTED, literal_column(dialect.scope_names_sql).label("scope_names"))
             statement = self._ordered(self._filtered(session, columns, query, now), query, offset, limit)
@@ -163,14 +162,14 @@ class KeyService:
 
     def _name_contains(self, session: Session, folded: str, pattern: str) -> ColumnElement[bool]:
         """The name part of a filter, shaped so the store can use its name index
-        (store/name_index.py) for a rare text and read names in order for a common one."""
+        (store/orm/name_index.py) for a rare text and read names in order for a common one."""
         like = ApiKey.name_folded.like(pattern, escape="\\")
-        if self._database.dialect == "postgresql":
+        if self._database.dialect.plans_name_index:
             # The planner chooses between pg_trgm's index and the names' order by itself, but
             # for a LIKE with no trigram in it, it would read the whole trigram index (614 ms
             # for "zq" in a million keys). Without bitmap scans, for this transaction only, it
             # scans the table in parallel instead (168 ms).
-            if not name_index.usable_for(folded, "postgresql"):
+            if not name_index.usable_for(folded, self._database.dialect.name):
                 session.execute(text("SET LOCAL enable_bitmapscan = off"))
             return like
         # SQLite's planner cannot weigh the FTS5 index, so a capped count decides: up to
@@ -178,7 +177,7 @@ class KeyService:
         # by reading names in order until a page is full, which also keeps the sort free.
         indexed = (
             self._database.has_name_index
-            and name_index.usable_for(folded, "sqlite")
+            and name_index.usable_for(folded, self._database.dialect.name)
             and (session.scalar(name_index.count_up_to(folded, INDEXED_MATCHES_MAX + 1)) or 0)
             <= INDEXED_MATCHES_MAX
         )
@@ -189,7 +188,7 @@ class KeyService:
         # the column's index does it (its LIKE ignores case and cannot use the index);
         # PostgreSQL's LIKE matches case exactly, and a range there would follow the column's
         # locale collation (the owner's index is text_pattern_ops, migration 0007).
-        if self._database.dialect == "sqlite":
+        if self._database.dialect.like_ignores_case:
             following = start[:-1] + chr(ord(start[-1]) + 1)
             return and_(column >= start, column < following)
         return column.startswith(start, autoescape=True)

@@ -19,7 +19,7 @@ from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import when
 from keyconsole.service.key_query import UNCHANGED, Unchanged
-from keyconsole.store import Database
+from keyconsole.store.orm import Database
 
 
 @dataclass(frozen=True)

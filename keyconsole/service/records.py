@@ -18,7 +18,7 @@ def grace_until(has_previous_hash: bool, previous_hash_until: datetime | None) -
 
 
 class KeyColumns(Protocol):
-    """A key's row as the ORM (models.ApiKey) or a direct read (store/direct_listing.py) gives it."""
+    """A key's row as the ORM (models.ApiKey) or a direct read (store/direct/listing.py) gives it."""
 
     @property
     def public_id(self) -> str: ...

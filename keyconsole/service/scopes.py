@@ -17,7 +17,7 @@ from keyconsole.service import audit_log
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.records import ScopeInfo
 from keyconsole.service.validation import clean_description, clean_scope_name
-from keyconsole.store import Database
+from keyconsole.store.orm import Database
 
 
 class ScopeService:

@@ -1,7 +1,7 @@
 """Verifying presented keys: the path every request of the protected API takes.
 
 Each call gets the key's current row (one indexed lookup by public id; on SQLite a row
-remembered while nobody has committed since, store/remembered_rows.py), so a deactivation,
+remembered while nobody has committed since, store/direct/remembered_rows.py), so a deactivation,
 a scope change, an expiry or the end of a rotation's grace period counts on the very next
 call in every process. What is cached: argon2's verdict on a (hash, secret) pair, and an
 "ok" for as long as the row it was given for stays the same.
@@ -19,8 +19,8 @@ from keyconsole import tokens
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.hash_cache import HashCheckCache, Verdict
 from keyconsole.service.key_state import Reason, in_grace, is_expired
-from keyconsole.store import fork_safety
-from keyconsole.store.key_lookup import KeyLookup, KeyState
+from keyconsole.store.direct import fork_safety
+from keyconsole.store.direct.key_lookup import KeyLookup, KeyState
 
 # Enum member lookups cost a fraction of a microsecond each on Python 3.11; the hot path
 # compares against these module names instead.

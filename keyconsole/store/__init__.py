@@ -1,27 +1,8 @@
-"""The store: one SQLAlchemy engine, and the sessions and transactions that use it.
+"""The store, in two packages (docs/architecture.md, "The store"):
 
-The names below are imported on first use, so store/key_lookup.py and store/direct.py can be
-used without importing SQLAlchemy (see `keyconsole verify`).
+- ``store.orm``: SQLAlchemy's engine, sessions and transactions, the schema and its
+  migrations; every admin read and write goes through it.
+- ``store.direct``: the database drivers alone, for the reads that cannot wait for SQLAlchemy
+  to import or cannot afford its overhead (the verify path, the console's first pages); an
+  import-linter contract keeps SQLAlchemy out of it.
 """
-
-from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from keyconsole.store.database import Database
-    from keyconsole.store.location import StoreLocation, resolve
-
-__all__ = ["Database", "StoreLocation", "resolve"]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "Database":
-        from keyconsole.store.database import Database
-
-        return Database
-    if name in ("StoreLocation", "resolve"):
-        from keyconsole.store import location
-
-        return getattr(location, name)
-    raise AttributeError(name)

@@ -1,4 +1,4 @@
-"""Alembic environment: keyconsole always hands in an open connection (see store/schema.py)."""
+"""Alembic environment: keyconsole always hands in an open connection (see store/orm/schema.py)."""
 
 from alembic import context
 

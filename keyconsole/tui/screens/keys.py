@@ -134,7 +134,7 @@ class KeysScreen(Screen[None]):
         # When the rows shown were read: what they say of expiry ages with the clock.
         self._read_at: datetime | None = None
         self._page_reader = PageReader(lambda: self._opening.wait_for_store().keys, self._page_read)
-        # Whether the store's role may only read (store/grants.py): the keys that would change
+        # Whether the store's role may only read (store/direct/grants.py): the keys that would change
         # it are then hidden from the key bar, and pressing one says why.
         self._read_only = False
 

@@ -1,4 +1,4 @@
-"""A trigram index of key names on SQLite (store/name_index.py), for filters at scale.
+"""A trigram index of key names on SQLite (store/orm/name_index.py), for filters at scale.
 
 Revision ID: 0004
 Revises: 0003
@@ -6,7 +6,7 @@ Revises: 0003
 
 from alembic import op
 
-from keyconsole.store import name_index
+from keyconsole.store.orm import name_index
 
 revision = "0004"
 down_revision = "0003"

@@ -1,4 +1,4 @@
-"""A trigram index of key names on PostgreSQL (pg_trgm; store/name_index.py).
+"""A trigram index of key names on PostgreSQL (pg_trgm; store/orm/name_index.py).
 
 Revision ID: 0005
 Revises: 0004
@@ -6,7 +6,7 @@ Revises: 0004
 
 from alembic import op
 
-from keyconsole.store import name_index
+from keyconsole.store.orm import name_index
 
 revision = "0005"
 down_revision = "0004"

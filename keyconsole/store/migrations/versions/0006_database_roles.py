@@ -2,8 +2,8 @@
 
 ``audit_events.db_role``: on PostgreSQL a trigger sets it to ``session_user`` on every
 insert, whatever the client sent, so no client can choose the role an event names.
-``keyconsole_grants``: which role holds which of keyconsole's grants (store/grants.py), so
-that every later migration can grant them again on what it made (store/schema.py).
+``keyconsole_grants``: which role holds which of keyconsole's grants (store/direct/grants.py), so
+that every later migration can grant them again on what it made (store/orm/schema.py).
 
 Revision ID: 0006
 Revises: 0005

@@ -1,5 +1,5 @@
 """How keyconsole connects with each driver: one set-up for the SQLAlchemy engine, the
-verify hot path and the direct reads (store/direct.py). Imports no SQLAlchemy.
+verify hot path and the direct reads (store/direct/driver.py). Imports no SQLAlchemy.
 
 The store URL may carry one keyconsole option for PostgreSQL, ``prepare_threshold``:
 psycopg prepares a statement on the server after it ran 5 times on a connection, and a
@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from keyconsole.errors import InvalidStoreURL
-from keyconsole.store.sqlite_ownership import connect_read_only_copy, is_read_only_copy
+from keyconsole.store.direct.sqlite_ownership import connect_read_only_copy, is_read_only_copy
 
 PREPARE_THRESHOLD_OPTION = "prepare_threshold"
 # psycopg's own default.
@@ -28,6 +28,8 @@ POSTGRES_CONNECT_ARGS: dict[str, Any] = {"connect_timeout": 5, "application_name
 # that several admins and verifiers never see "database is locked", short enough to report a
 # store that is truly wedged.
 BUSY_TIMEOUT_S = 30
+# The first bytes of every SQLite database file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_S * 1000
 
 
@@ -70,7 +72,7 @@ def postgres_connect_args(prepare_threshold: int | None) -> dict[str, Any]:
 
 def configure_sqlite(connection: sqlite3.Connection) -> None:
     """Every keyconsole SQLite connection, the engine's included: transactions are begun
-    explicitly (the engine begins writers with BEGIN IMMEDIATE, store/engine.py), waits for
+    explicitly (the engine begins writers with BEGIN IMMEDIATE, store/orm/engine.py), waits for
     a lock up to the busy timeout, and keeps foreign keys."""
     connection.isolation_level = None
     cursor = connection.cursor()
@@ -81,7 +83,7 @@ def configure_sqlite(connection: sqlite3.Connection) -> None:
 
 def sqlite_connector(path: Path) -> Callable[[], sqlite3.Connection]:
     """Autocommit connections to an existing SQLite file, usable from any thread (a read-only
-    copy opened immutable, store/sqlite_ownership.py). Never creates one: a file missing for a
+    copy opened immutable, store/direct/sqlite_ownership.py). Never creates one: a file missing for a
     moment (being replaced) is an error to report, not an empty store to make."""
 
     def connect() -> sqlite3.Connection:

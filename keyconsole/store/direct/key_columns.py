@@ -5,12 +5,12 @@ holds the model, the raw SQL and the row tuples to them). Imports nothing.
 
 from __future__ import annotations
 
-# What a listing shows of each key, in store/direct_listing.py's KeyRow order.
+# What a listing shows of each key, in store/direct/listing.py's KeyRow order.
 LISTED = (
     "public_id", "name", "active", "created_at", "updated_at", "expires_at", "last_used_at",
     "created_by", "version", "previous_hash_until", "owner", "note",
 )
-# What verification needs of a key's row, in store/key_lookup.py's KeyState order (its
+# What verification needs of a key's row, in store/direct/key_lookup.py's KeyState order (its
 # scopes follow, aggregated).
 LOOKED_UP = ("id", "active", "expires_at", "secret_hash", "previous_hash", "previous_hash_until")
 # Columns kept outside api_keys (migration 0010), as the raw SQL reads them by the same name.

@@ -10,15 +10,14 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store.drivers import BUSY_TIMEOUT_S, configure_sqlite, postgres_connect_args
-from keyconsole.store.location import StoreLocation
-from keyconsole.store.sqlite_ownership import connect_read_only_copy, is_read_only_copy
+from keyconsole.store.direct.connectors import BUSY_TIMEOUT_S, SQLITE_MAGIC, configure_sqlite, postgres_connect_args
+from keyconsole.store.direct.sqlite_ownership import connect_read_only_copy, is_read_only_copy
+from keyconsole.store.orm.location import StoreLocation
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
 # Marks a transaction that will write: on SQLite it must take the write lock up front.
 WRITE_OPTION = "keyconsole_write"
 # How long an admin's change waits for a row another session holds locked on PostgreSQL
-# before it gives up and names the holder (store/database.py); SQLite waits its busy timeout.
+# before it gives up and names the holder (store/orm/database.py); SQLite waits its busy timeout.
 LOCK_WAIT_S = 5
 
 

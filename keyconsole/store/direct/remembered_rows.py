@@ -1,6 +1,6 @@
 """Rows of a SQLite store remembered for as long as nobody commits.
 
-Each row is kept with the commit marker (store/commit_watch.py) read before the query that
+Each row is kept with the commit marker (store/direct/commit_watch.py) read before the query that
 fetched it, and is given back only while the marker is still the same: no connection, in
 any process, has committed since, so the row is still what the store holds. Nothing is
 remembered where no watch can be trusted.
@@ -15,8 +15,8 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from keyconsole.store import fork_safety
-from keyconsole.store.commit_watch import CommitWatch, watch_commits
+from keyconsole.store.direct import fork_safety
+from keyconsole.store.direct.commit_watch import CommitWatch, watch_commits
 
 # Rows remembered; unknown ids count too, so a flood of them cannot grow it.
 ENTRIES = 10_000
@@ -75,7 +75,7 @@ class RememberedRows:
 
     def after_fork_in_child(self) -> None:
         # The parent's connection holds the file for the parent only (its locks stay there),
-        # and the child lets go of it at once (store/sqlite_ownership.py).
+        # and the child lets go of it at once (store/direct/sqlite_ownership.py).
         if isinstance(self._watch, CommitWatch):
             self._watch.close()
         if self._connection is not None:

@@ -1,4 +1,4 @@
-"""Pages of every key, read on a direct connection (store/direct.py), and the listed
+"""Pages of every key, read on a direct connection (store/direct/driver.py), and the listed
 columns both listings read: this one and the store's own (service/keys.py).
 
 The console draws its first screen from this while SQLAlchemy is still being imported for
@@ -13,11 +13,11 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from keyconsole.moments import from_column, maybe_from_column
-from keyconsole.store.dialects import DIALECTS, Dialect
-from keyconsole.store.direct import DirectConnection
-from keyconsole.store.key_columns import LISTED, select_list
+from keyconsole.store.direct.dialects import Dialect
+from keyconsole.store.direct.driver import DirectConnection
+from keyconsole.store.direct.key_columns import LISTED, select_list
 
-# A key's listed columns (store/key_columns.py), then whether it has a previous secret, and
+# A key's listed columns (store/direct/key_columns.py), then whether it has a previous secret, and
 # its scope names: KeyRow's order.
 _PAGE = (
     f"SELECT {select_list(LISTED)}, previous_hash IS NOT NULL, {{scopes}}"
@@ -56,7 +56,7 @@ def read_keys(
         raise ValueError(f"cannot order keys by {order!r}")
     # NULLs sort as the ORM's listing sorts them: each backend's own default.
     by = ", ".join(f"{column} {'DESC' if descending else 'ASC'}" for column, descending in order)
-    dialect = DIALECTS[direct.dialect]
+    dialect = direct.dialect
     cursor = direct.connection.cursor()
     cursor.execute(
         _PAGE.format(

@@ -1,4 +1,4 @@
-"""Where the store is, as SQLAlchemy names it: the URL of a StoreAddress (store/address.py)."""
+"""Where the store is, as SQLAlchemy names it: the URL of a StoreAddress (store/direct/address.py)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
 from keyconsole.errors import InvalidStoreURL
-from keyconsole.store.address import SQLITE, StoreAddress, store_address
+from keyconsole.store.direct.address import SQLITE, StoreAddress, store_address
 
 __all__ = ["StoreLocation", "resolve"]
 

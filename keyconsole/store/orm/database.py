@@ -15,12 +15,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from keyconsole.errors import Conflict, NotPermitted, StaleEdit, StoreUnavailable
-from keyconsole.store import fork_safety, name_index
-from keyconsole.store.drivers import error_line, postgres_connector, sqlite_connector
-from keyconsole.store.engine import LOCK_WAIT_S, WRITE_OPTION, enable_wal, make_engine
-from keyconsole.store.key_lookup import KeyLookup
-from keyconsole.store.location import StoreLocation, resolve
-from keyconsole.store.schema import ensure_schema
+from keyconsole.store.direct import fork_safety
+from keyconsole.store.direct.connectors import error_line, postgres_connector, sqlite_connector
+from keyconsole.store.direct.dialects import DIALECTS, Dialect
+from keyconsole.store.direct.key_lookup import KeyLookup
+from keyconsole.store.orm import name_index
+from keyconsole.store.orm.engine import LOCK_WAIT_S, WRITE_OPTION, enable_wal, make_engine
+from keyconsole.store.orm.location import StoreLocation, resolve
+from keyconsole.store.orm.schema import ensure_schema
 
 
 class Database:
@@ -55,13 +57,13 @@ class Database:
             return name_index.exists(connection)
 
     @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
+    def dialect(self) -> Dialect:
+        return DIALECTS[self.engine.dialect.name]
 
     def may_write(self) -> bool:
-        """Whether this connection's role may change keys (PostgreSQL's grants, store/grants.py),
+        """Whether this connection's role may change keys (PostgreSQL's grants, store/direct/grants.py),
         or, on SQLite, whether the OS user may write the file and its folder (its journal)."""
-        if self.dialect == "sqlite":
+        if self.dialect.embedded:
             path = self.location.sqlite_path
             return path is None or (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
         with self.translate_errors(), self.engine.connect() as connection:
@@ -75,7 +77,7 @@ class Database:
         """After a bulk load, give PostgreSQL's planner what autovacuum would bring only
         minutes later: statistics (which index a filter should use) and the visibility map
         (index-only scans). On a million fresh keys a filter took 420 ms before, 16 after."""
-        if self.dialect != "postgresql":
+        if self.dialect.embedded:
             return
         autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         with self.translate_errors(), autocommit.connect() as connection:
@@ -132,13 +134,12 @@ class Database:
         return f"cannot use the store {self.display_name}: {reason}"
 
     def key_lookup(self) -> KeyLookup:
-        """The verify hot path's reader, on connections of its own (store/connection_pool.py)."""
-        dialect = self.engine.dialect
+        """The verify hot path's reader, on connections of its own (store/direct/connection_pool.py)."""
         return KeyLookup(
             self._lookup_connector(),
-            dialect=dialect.name,
+            dialect=self.dialect,
             display_name=self.display_name,
-            driver_error=dialect.dbapi.Error,  # type: ignore[union-attr]
+            driver_error=self.engine.dialect.dbapi.Error,  # type: ignore[union-attr]
             sqlite_path=self.location.sqlite_path,
         )
 
@@ -154,16 +155,16 @@ class Database:
     def after_fork_in_child(self) -> None:
         # The parent's pooled connections are left to it; the child opens its own. SQLite
         # connections the child inherited idle are closed, as the verify path's are
-        # (store/connection_pool.py): kept, they would make the child's own share their locks.
+        # (store/direct/connection_pool.py): kept, they would make the child's own share their locks.
         self.engine.dispose(close=self.location.is_sqlite)
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-# PostgreSQL's "insufficient_privilege": the role lacks a grant (store/grants.py).
+# PostgreSQL's "insufficient_privilege": the role lacks a grant (store/direct/grants.py).
 _INSUFFICIENT_PRIVILEGE = "42501"
-# "lock_not_available": lock_timeout passed (store/engine.py).
+# "lock_not_available": lock_timeout passed (store/orm/engine.py).
 _LOCK_NOT_AVAILABLE = "55P03"
 _LOCK_HOLDER_SQL = (
     "SELECT a.pid, a.usename, a.xact_start AT TIME ZONE 'UTC' FROM pg_locks l"

@@ -21,7 +21,7 @@ cannot be opened by a user who may not create its -shm beside it, even to read; 
 nobody writes (no -wal or -shm beside it) in a folder this user may not write is opened as
 SQLite's "immutable": no locks, no -shm. It is watched like any store: replaced by a new
 copy, or written after all (a -wal or -shm appears beside it), it is opened afresh within
-a second (store/key_lookup.py).
+a second (store/direct/key_lookup.py).
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store import fork_safety
+from keyconsole.store.direct import fork_safety
 
 DEFAULT_LIMIT = 32
 DEFAULT_WAIT_S = 5.0
@@ -125,7 +125,7 @@ class ConnectionPool:
         if self._close_inherited:
             # SQLite: the child must let go of every connection it inherited, or its own new
             # ones share their lock state and can be left reading deleted files
-            # (store/sqlite_ownership.py). The parent still holds its lock on the file, so
+            # (store/direct/sqlite_ownership.py). The parent still holds its lock on the file, so
             # the close neither checkpoints nor deletes anything.
             for item in self._idle:
                 item.close()

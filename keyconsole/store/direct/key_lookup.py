@@ -4,17 +4,17 @@ Measured on SQLite (see benchmarks/verify.py), an ORM session per call manages a
 9,000 lookups a second and Core with a prebuilt statement about 20,000; a cursor on a raw
 connection from SQLAlchemy's own pool about 110,000. Verification sits on every request
 of the protected API, so its two queries (the lookup, and "last used" once a minute) step
-below SQLAlchemy's execution layer, as the listing's pages do (store/direct_listing.py);
+below SQLAlchemy's execution layer, as the listing's pages do (store/direct/listing.py);
 every other query goes through the ORM (docs/architecture.md).
 
 This module imports no SQLAlchemy: `keyconsole verify` as a process can run it on a
-connection opened directly (store/direct.py), without paying for SQLAlchemy's import.
+connection opened directly (store/direct/driver.py), without paying for SQLAlchemy's import.
 
-Connections come from the hot path's own pool (store/connection_pool.py), shared by any
+Connections come from the hot path's own pool (store/direct/connection_pool.py), shared by any
 number of threads, and run in autocommit mode: every lookup sees the latest committed row
 (no transaction holds an old snapshot) and nothing is left idle in a transaction on the
 server. On SQLite the rows read are remembered while nobody commits
-(store/remembered_rows.py): a warm lookup then runs no query and takes no connection.
+(store/direct/remembered_rows.py): a warm lookup then runs no query and takes no connection.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from typing import Any, NamedTuple
 
 from keyconsole import moments
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store.connection_pool import ConnectionPool
-from keyconsole.store.dialects import DIALECTS
-from keyconsole.store.drivers import SQLITE_BUSY_TIMEOUT_MS, error_line
-from keyconsole.store.key_columns import LOOKED_UP, select_list
-from keyconsole.store.remembered_rows import NOT_KNOWN, RememberedRows
-from keyconsole.store.sqlite_ownership import FileIdentity, ImmutableConnection, files_beside, identity, prove_own_lock
+from keyconsole.store.direct.connection_pool import ConnectionPool
+from keyconsole.store.direct.connectors import SQLITE_BUSY_TIMEOUT_MS, error_line
+from keyconsole.store.direct.dialects import Dialect
+from keyconsole.store.direct.key_columns import LOOKED_UP, select_list
+from keyconsole.store.direct.remembered_rows import NOT_KNOWN, RememberedRows
+from keyconsole.store.direct.sqlite_ownership import FileIdentity, ImmutableConnection, files_beside, identity, prove_own_lock
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
@@ -97,12 +97,12 @@ class KeyLookup:
         self,
         connect: Callable[[], Any],
         *,
-        dialect: str,
+        dialect: Dialect,
         display_name: str,
         driver_error: type[Exception],
         sqlite_path: Path | None = None,
     ) -> None:
-        self._sqlite = dialect == "sqlite"
+        self._embedded = dialect.embedded
         self._sqlite_path = sqlite_path
         self._file = identity(sqlite_path) if sqlite_path is not None else None
         # The -wal and -shm beside the file, as last seen with a connection open.
@@ -111,11 +111,11 @@ class KeyLookup:
         self._immutable = False
         if sqlite_path is not None:
             connect = self._proven(connect)
-        self._pool = ConnectionPool(connect, display_name=display_name, close_inherited=self._sqlite)
-        self._dialect = DIALECTS[dialect]
+        self._pool = ConnectionPool(connect, display_name=display_name, close_inherited=self._embedded)
+        self._dialect = dialect
         self._display_name = display_name
         self._driver_error = driver_error
-        self._remembered = RememberedRows(connect, driver_error) if self._sqlite else None
+        self._remembered = RememberedRows(connect, driver_error) if self._embedded else None
         # None: nothing to check (PostgreSQL, an in-memory database).
         self._file_check_due: float | None = time.monotonic() if sqlite_path is not None else None
         self._sql = _LOOKUP.format(scope_names=self._dialect.scope_names_sql, param=self._dialect.param)
@@ -204,19 +204,19 @@ class KeyLookup:
 
     def touch(self, key_id: int, now: datetime) -> bool:
         """Record that the key was used; False when the store could not take the write."""
-        sqlite = self._sqlite
+        embedded = self._embedded
         try:
             item = self._pool.take()
         except (self._driver_error, StoreUnavailable):
             return False
         try:
             cursor = item.cursor
-            if sqlite:
+            if embedded:
                 cursor.execute(f"PRAGMA busy_timeout = {TOUCH_BUSY_TIMEOUT_MS}")
             try:
                 cursor.execute(self._touch_sql, (key_id, self._dialect.moment(now), key_id))
             finally:
-                if sqlite:
+                if embedded:
                     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         except self._driver_error:
             # "Last used" is a convenience: a read-only or busy store must not fail a valid key.
@@ -252,7 +252,7 @@ class KeyLookup:
 
     def _prove(self, connection: Any) -> None:
         """Refuse (and close) a SQLite connection whose process cannot keep SQLite's view
-        current (store/sqlite_ownership.py); note the -wal and -shm it opened."""
+        current (store/direct/sqlite_ownership.py); note the -wal and -shm it opened."""
         path = self._sqlite_path
         assert path is not None
         try:

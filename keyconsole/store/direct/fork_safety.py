@@ -22,7 +22,7 @@ class ForkAware(Protocol):
 _registered: weakref.WeakSet[Any] = weakref.WeakSet()
 # PostgreSQL connections a child inherited. They are kept referenced and never closed:
 # closing one would end the parent's session (psycopg itself skips that for an object from
-# another process). SQLite's are closed in the child instead (store/sqlite_ownership.py).
+# another process). SQLite's are closed in the child instead (store/direct/sqlite_ownership.py).
 _inherited: list[Any] = []
 
 

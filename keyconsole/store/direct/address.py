@@ -1,7 +1,7 @@
 """What ``--db`` names: a SQLite file or a PostgreSQL server, parsed without SQLAlchemy.
 
-The one reading of a store's address, for the engine (store/location.py), the verify hot
-path and the direct reads (store/direct.py), and the one way its password is hidden, so the
+The one reading of a store's address, for the engine (store/orm/location.py), the verify hot
+path and the direct reads (store/direct/driver.py), and the one way its password is hidden, so the
 console's header, errors and the audit name a store the same way whichever path opened it.
 """
 
@@ -14,8 +14,8 @@ from urllib.parse import quote, urlencode
 
 from keyconsole import settings
 from keyconsole.errors import InvalidStoreURL
-from keyconsole.store.drivers import DEFAULT_PREPARE_THRESHOLD, split_prepare_threshold
-from keyconsole.store.paths import default_path
+from keyconsole.store.direct.connectors import DEFAULT_PREPARE_THRESHOLD, split_prepare_threshold
+from keyconsole.store.direct.paths import default_path
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"

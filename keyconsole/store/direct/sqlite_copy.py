@@ -3,7 +3,7 @@
 A restore writes the backup's pages into the live file as one write transaction: every
 connection that has the store open, in any process, sees the restored keys at its next read
 (and the commit watch sees the commit), which a file moved over the store cannot give
-(store/key_lookup.py, the file check).
+(store/direct/key_lookup.py, the file check).
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from contextlib import closing
 from pathlib import Path
 
 from keyconsole.errors import Conflict, InvalidInput, StoreUnavailable
-from keyconsole.store.drivers import sqlite_connector
-from keyconsole.store.engine import SQLITE_MAGIC
+from keyconsole.store.direct.connectors import SQLITE_MAGIC, sqlite_connector
 from keyconsole.store.migrations import HEAD, VERSION_TABLE
 
 

@@ -1,6 +1,8 @@
-"""What differs between SQLite and PostgreSQL in the SQL keyconsole writes by hand (the
-verify path and the listing's first pages, below SQLAlchemy): one object per dialect, so
-those reads ask it instead of branching on the dialect's name. Imports nothing.
+"""What differs between SQLite and PostgreSQL, one object per dialect, so the code asks it a
+question instead of branching on the dialect's name: the SQL written by hand (the verify path,
+the listing's first pages), how the database is reached and guarded, how its planner is
+helped. Imports nothing but moments. What stays per dialect elsewhere, and why, is in
+docs/architecture.md ("The dialects").
 """
 
 from __future__ import annotations
@@ -25,6 +27,19 @@ class Dialect:
     sorts_scope_names_in_python: bool
     # How a moment is written into a column, as models.UTCDateTime stores it.
     store_moment_as_text: bool
+    # A file this process opens itself, not a server: reads are local (no thread needed to
+    # wait on them), commits show in its shared memory (store/direct/commit_watch.py), a
+    # forked child must drop the connections it inherited, a backup is a file copy, and the
+    # OS user's rights on the file are its access control (no database roles).
+    embedded: bool
+    # Whether LIKE ignores case (SQLite's does, for ASCII): a prefix is then matched as a
+    # range over the column's index instead.
+    like_ignores_case: bool
+    # Whether the planner weighs the name index itself (PostgreSQL's pg_trgm) or keyconsole
+    # must decide when to use it (SQLite's FTS5, service/keys.py).
+    plans_name_index: bool
+    # Whether the database dates audit events and names the role (a trigger, migration 0009).
+    dates_audit: bool
 
     def scope_names(self, aggregated: str | None) -> tuple[str, ...]:
         """The names in ``scope_names_sql``'s column, in name order."""
@@ -48,6 +63,10 @@ SQLITE = Dialect(
     no_limit="-1",
     sorts_scope_names_in_python=True,
     store_moment_as_text=True,
+    embedded=True,
+    like_ignores_case=True,
+    plans_name_index=False,
+    dates_audit=False,
 )
 POSTGRESQL = Dialect(
     name="postgresql",
@@ -59,5 +78,9 @@ POSTGRESQL = Dialect(
     no_limit="ALL",
     sorts_scope_names_in_python=False,
     store_moment_as_text=False,
+    embedded=False,
+    like_ignores_case=False,
+    plans_name_index=True,
+    dates_audit=True,
 )
 DIALECTS = {dialect.name: dialect for dialect in (SQLITE, POSTGRESQL)}

@@ -8,7 +8,7 @@
 
 Only the store's owner can grant or revoke, and only the owner can rewrite the audit.
 What was granted is remembered in ``keyconsole_grants`` so that a migration that makes new
-tables grants the same rights on them (store/schema.py).
+tables grants the same rights on them (store/orm/schema.py).
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def apply(connection: Any, kind: str, role: str, *, revoke: bool = False) -> lis
 
 
 def reapply_all(connection: Any) -> None:
-    """Grant every remembered role its rights again: after a migration (store/schema.py)."""
+    """Grant every remembered role its rights again: after a migration (store/orm/schema.py)."""
     rows = connection.exec_driver_sql("SELECT role, kind FROM keyconsole_grants ORDER BY role").fetchall()
     for role, kind in rows:
         for statement in plan(kind, role):

@@ -6,9 +6,9 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store import grants
-from keyconsole.store.engine import WRITE_OPTION
+from keyconsole.store.direct import grants
 from keyconsole.store.migrations import HEAD, SCRIPT_LOCATION, VERSION_TABLE
+from keyconsole.store.orm.engine import WRITE_OPTION
 
 # Any constant: PostgreSQL processes opening a new store at once take turns migrating it.
 _PG_MIGRATION_LOCK = 0x6B63_0001

@@ -5,7 +5,7 @@ as one process per check in scripts, and the console's first screen should appea
 as an empty Textual app's. When the store is plainly usable (an existing SQLite file, or a
 PostgreSQL URL, with the schema at HEAD) this opens the driver's connection directly.
 Anything else returns None, and the caller opens the store the normal way
-(store/database.py), which creates, migrates or explains in one clear line.
+(store/orm/database.py), which creates, migrates or explains in one clear line.
 """
 
 from __future__ import annotations
@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from keyconsole.store.address import StoreAddress, store_address
-from keyconsole.store.drivers import postgres_connector, sqlite_connector
-from keyconsole.store.key_lookup import KeyLookup
+from keyconsole.store.direct.address import StoreAddress, store_address
+from keyconsole.store.direct.connectors import postgres_connector, sqlite_connector
+from keyconsole.store.direct.dialects import POSTGRESQL, SQLITE, Dialect
+from keyconsole.store.direct.key_lookup import KeyLookup
 from keyconsole.store.migrations import HEAD, VERSION_TABLE
 
 
@@ -27,7 +28,7 @@ class Driver:
     """How to reach a store with its driver alone: ``connect`` opens an autocommit connection."""
 
     connect: Callable[[], Any]
-    dialect: str
+    dialect: Dialect
     display_name: str
     driver_error: type[Exception]
     # The file, for a SQLite store.
@@ -60,7 +61,7 @@ class DirectConnection:
         return self.driver.display_name
 
     @property
-    def dialect(self) -> str:
+    def dialect(self) -> Dialect:
         return self.driver.dialect
 
 
@@ -73,7 +74,7 @@ def find_driver(db: str | None) -> Driver | None:
             return _postgres(address)
         if address.sqlite_path is not None:
             return Driver(
-                sqlite_connector(address.sqlite_path), "sqlite", address.display, sqlite3.Error, address.sqlite_path
+                sqlite_connector(address.sqlite_path), SQLITE, address.display, sqlite3.Error, address.sqlite_path
             )
     except Exception:  # noqa: BLE001 - any doubt: the normal open explains it properly
         return None
@@ -162,4 +163,4 @@ def _postgres(address: StoreAddress) -> Driver:
 
     assert address.conninfo is not None
     connect = postgres_connector(address.conninfo, address.prepare_threshold)
-    return Driver(connect, "postgresql", address.display, psycopg.Error)
+    return Driver(connect, POSTGRESQL, address.display, psycopg.Error)
