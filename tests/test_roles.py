@@ -27,7 +27,7 @@ from keyconsole.store.migrations import VERSION_TABLE
 from keyconsole.tui.app import make_app
 from keyconsole.tui.screens.key_details import KeyDetailsScreen
 from keyconsole.tui.screens.keys import KeysScreen
-from keyconsole.tui.store_calls import READ_ONLY
+from keyconsole.tui.store_client import READ_ONLY
 from keyconsole.tui.widgets.key_bar import KeyBar
 from tests.pg_server import PASSWORD_ROLES, PostgresServer
 from tests.serve_process import ServeProcess

@@ -20,6 +20,7 @@ from keyconsole.service.clock import Clock, utc_now
 from keyconsole.tui import screens
 from keyconsole.tui.key_store_opening import KeyStoreOpening
 from keyconsole.tui.screens.keys import KeysScreen
+from keyconsole.tui.store_client import StoreClient
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 if TYPE_CHECKING:
@@ -50,7 +51,8 @@ class KeyConsoleApp(App[None]):
         clock: Clock = utc_now,
     ) -> None:
         super().__init__()
-        self._opening = opening
+        # The one way every screen reaches the store (tui/store_client.py).
+        self.store_client = StoreClient(opening)
         self._listing = listing
         self._clock = clock
         # Read before the app starts: a bad value is one line from the command line.
@@ -71,7 +73,7 @@ class KeyConsoleApp(App[None]):
     @property
     def store_error(self) -> BaseException | None:
         """Why a store opening in the background failed (the app has then exited)."""
-        return self._opening.error()
+        return self.store_client.opening.error()
 
     def on_mount(self) -> None:
         # The store is read on worker threads: handing the GIL over every 1 ms instead of
@@ -81,7 +83,7 @@ class KeyConsoleApp(App[None]):
         sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.push_screen(
             KeysScreen(
-                self._opening,
+                self.store_client,
                 self._poll_seconds,
                 self._listing,
                 clock=self._clock,
@@ -93,7 +95,7 @@ class KeyConsoleApp(App[None]):
         sys.setswitchinterval(self._switch_interval)
         if self._clipboard_wiper is not None:
             self._clipboard_wiper.wipe_all()
-        self._opening.close()
+        self.store_client.opening.close()
 
     @property
     def keys_screen(self) -> KeysScreen:

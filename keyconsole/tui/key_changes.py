@@ -1,6 +1,6 @@
 """The keys screen's changes to keys: on/off, rotate, delete, for one key or the marked ones.
 
-Each asks first (a rotation asks for its grace), runs in a worker (tui/store_calls.py), and
+Each asks first (a rotation asks for its grace), runs in a worker (tui/store_client.py), and
 then reads the rows again; a change the store refuses (the key changed meanwhile, a role
 that may not) is one line.
 """
@@ -18,14 +18,13 @@ from keyconsole.service.display import printable
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.tui import screens
 from keyconsole.tui.marks import Marks
-from keyconsole.tui.store_calls import call_store
 
 if TYPE_CHECKING:
     from textual.screen import Screen
 
     from keyconsole.service.api import KeyStore
     from keyconsole.service.keys import Switched
-    from keyconsole.tui.key_store_opening import KeyStoreOpening
+    from keyconsole.tui.store_client import StoreClient
 
 T = TypeVar("T")
 
@@ -34,12 +33,12 @@ class KeyChanges:
     def __init__(
         self,
         screen: Screen[None],
-        opening: KeyStoreOpening,
+        store: StoreClient,
         marks: Marks,
         reload: Callable[..., None],
     ) -> None:
         self._screen = screen
-        self._opening = opening
+        self._store = store
         self._marks = marks
         # reload(keep=public id): read the rows again, the cursor kept on that key.
         self._reload = reload
@@ -90,9 +89,9 @@ class KeyChanges:
         def chosen(grace: timedelta | None) -> None:
             if grace is None:
                 return
-            call_store(
+            self._store.call(
                 self._screen,
-                lambda: self._opening.wait_for_store().keys.rotate(
+                lambda store: store.keys.rotate(
                     key.public_id, grace=grace, expected_version=key.version
                 ),
                 rotated,
@@ -149,9 +148,9 @@ class KeyChanges:
 
         def answered(agreed: bool | None) -> None:
             if agreed:
-                call_store(
+                self._store.call(
                     self._screen,
-                    lambda: change(self._opening.wait_for_store()),
+                    change,
                     done,
                     doing=doing,
                     failed=self._changed_meanwhile,

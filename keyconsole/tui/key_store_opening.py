@@ -2,7 +2,7 @@
 
 Opening a store imports SQLAlchemy (about 0.3 s on a 2-core machine). When the first screen
 can be drawn from a direct read (console_model/direct_pages.py), the store opens in a thread instead,
-and whatever needs it before then waits for it in a worker thread (tui/store_calls.py):
+and whatever needs it before then waits for it in a worker thread (tui/store_client.py):
 at most the rest of that 0.3 s.
 """
 

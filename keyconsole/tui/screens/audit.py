@@ -15,13 +15,13 @@ from textual.widgets import DataTable, Input, Label
 
 from keyconsole.service.display import audit_actor, printable, when
 from keyconsole.service.records import AuditEntry
-from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.kept_keys import KeptKeys
 from keyconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
-    from keyconsole.tui.key_store_opening import KeyStoreOpening
+    from keyconsole.service.api import KeyStore
+    from keyconsole.tui.store_client import StoreClient
 
 LIMIT = 500
 
@@ -50,9 +50,9 @@ class AuditScreen(Screen[None]):
         Binding("escape", "back", "Back / clear"),
     ]
 
-    def __init__(self, opening: KeyStoreOpening, key_ref: str | None = None) -> None:
+    def __init__(self, store: StoreClient, key_ref: str | None = None) -> None:
         super().__init__()
-        self._opening = opening
+        self._store = store
         self._key_ref = key_ref
 
     def compose(self) -> ComposeResult:
@@ -75,12 +75,11 @@ class AuditScreen(Screen[None]):
         table = self.query_one(AuditTable)
         table.kept = KeptKeys(table)
 
-        def read() -> list[AuditEntry]:
-            store = self._opening.wait_for_store()
+        def read(store: KeyStore) -> list[AuditEntry]:
             public_id = None if key_ref is None else store.keys.get(key_ref).public_id
             return store.audit.query(key_public_id=public_id, limit=LIMIT)
 
-        call_store(self, read, self._show_events, doing="reading the audit log")
+        self._store.call(self, read, self._show_events, doing="reading the audit log")
 
     def _show_events(self, entries: list[AuditEntry]) -> None:
         rows = []

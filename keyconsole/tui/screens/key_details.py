@@ -18,11 +18,11 @@ from keyconsole.service.clock import utc_now
 from keyconsole.service.display import audit_actor, printable, when
 from keyconsole.service.key_state import Status
 from keyconsole.service.records import AuditEntry, KeyInfo
-from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 
 if TYPE_CHECKING:
-    from keyconsole.tui.key_store_opening import KeyStoreOpening
+    from keyconsole.service.api import KeyStore
+    from keyconsole.tui.store_client import StoreClient
 
 EVENTS = 8
 
@@ -65,9 +65,9 @@ class KeyDetailsScreen(ModalScreen[None]):
         Binding("escape,i,q", "close", "Close"),
     ]
 
-    def __init__(self, opening: KeyStoreOpening, key: KeyInfo) -> None:
+    def __init__(self, store: StoreClient, key: KeyInfo) -> None:
         super().__init__()
-        self._opening = opening
+        self._store = store
         self._key = key
 
     def compose(self) -> ComposeResult:
@@ -82,11 +82,10 @@ class KeyDetailsScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         public_id = self._key.public_id
 
-        def read() -> tuple[KeyInfo, list[AuditEntry]]:
-            store = self._opening.wait_for_store()
+        def read(store: KeyStore) -> tuple[KeyInfo, list[AuditEntry]]:
             return store.keys.get(public_id), store.audit.query(key_public_id=public_id, limit=EVENTS)
 
-        call_store(self, read, self._show, doing="reading the key and its audit")
+        self._store.call(self, read, self._show, doing="reading the key and its audit")
 
     def _show(self, found: tuple[KeyInfo, list[AuditEntry]]) -> None:
         key, events = found

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from textual import on
@@ -21,14 +22,14 @@ from keyconsole.service.key_query import UNCHANGED
 from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
 from keyconsole.service.validation import clean_name, clean_note, clean_owner, parse_expiry
 from keyconsole.tui.screens.confirm import ConfirmScreen
-from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
 from keyconsole.tui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
+    from keyconsole.service.api import KeyStore
     from keyconsole.service.policy import Policy
-    from keyconsole.tui.key_store_opening import KeyStoreOpening
+    from keyconsole.tui.store_client import StoreClient
 
 FormResult = IssuedKey | KeyInfo | None
 
@@ -68,9 +69,9 @@ class KeyFormScreen(ModalScreen[FormResult]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, opening: KeyStoreOpening, key: KeyInfo | None = None) -> None:
+    def __init__(self, store: StoreClient, key: KeyInfo | None = None) -> None:
         super().__init__()
-        self._opening = opening
+        self._store = store
         self._key = key
         self._initial = _initial_values(key)
         self._after_fill: Callable[[], None] | None = None
@@ -120,11 +121,10 @@ class KeyFormScreen(ModalScreen[FormResult]):
         self.query_one("#name", Input).focus()
         self.query_one("#policy-note").display = False
 
-        def read() -> tuple[list[ScopeInfo], Policy]:
-            store = self._opening.wait_for_store()
+        def read(store: KeyStore) -> tuple[list[ScopeInfo], Policy]:
             return store.scopes.list(), store.policy.show()
 
-        call_store(
+        self._store.call(
             self,
             read,
             self._show_scopes_and_policy,
@@ -250,9 +250,9 @@ class KeyFormScreen(ModalScreen[FormResult]):
         self._show_error("form", "")
         self.query_one("#save", Button).disabled = True
         creating = self._key is None
-        call_store(
+        self._store.call(
             self,
-            lambda: self._write(values),
+            partial(self._write, values),
             self.dismiss,
             # A new key's secret is hashed with argon2 (store-side work included, it can take
             # a noticeable moment on a busy machine).
@@ -273,9 +273,9 @@ class KeyFormScreen(ModalScreen[FormResult]):
         else:
             self._show_error("form", f"{error}. Your edits are kept: press ctrl+s to try again.")
 
-    def _write(self, values: _Values) -> IssuedKey | KeyInfo:
-        """Runs in a worker (tui/store_calls.py)."""
-        keys = self._opening.wait_for_store().keys
+    def _write(self, values: _Values, store: KeyStore) -> IssuedKey | KeyInfo:
+        """Runs in a worker (tui/store_client.py)."""
+        keys = store.keys
         expires = UNCHANGED if values.expires == self._initial.expires else parse_expiry(values.expires, utc_now())
         if self._key is None:
             return keys.create(
@@ -315,9 +315,9 @@ class KeyFormScreen(ModalScreen[FormResult]):
         """Show the key as it is now; the admin's edits here are dropped, as they chose."""
         assert self._key is not None
         public_id = self._key.public_id
-        call_store(
+        self._store.call(
             self,
-            lambda: self._opening.wait_for_store().keys.get(public_id),
+            lambda store: store.keys.get(public_id),
             self._show_key,
             doing="reading the key",
             failed=lambda error: self._show_error("form", str(error)),

@@ -1,19 +1,21 @@
 """The keys screen: the table an admin lives in, with the filter and the store's state.
 
 Rows reach the table one way: an action asks the listing for a load (console_model/listing.py),
-one exclusive worker reads it (`_read_rows`), and `_rows_read` shows each window it hands
-back. Scrolling to rows not read yet asks for their page the same way (`_read_page`). The
-UI thread never runs SQL; every other store call goes through tui/store_calls.py.
+one exclusive store call reads it (`_read_rows`, through tui/store_client.py like every
+other), and `_rows_read` shows each window it hands back. Scrolling to rows not read yet asks
+the page reader for their page (`_ask_for_rows`, tui/page_reader.py). The UI thread never
+runs SQL.
 """
 
 from __future__ import annotations
 
 import gc
 from dataclasses import replace
+from functools import partial
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from textual import events, on, work
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.content import Content
@@ -34,14 +36,15 @@ from keyconsole.tui import screens
 from keyconsole.tui.key_changes import KeyChanges
 from keyconsole.tui.marks import Marks
 from keyconsole.tui.page_reader import PageReader
-from keyconsole.tui.store_calls import READ_ONLY, call_store
+from keyconsole.tui.store_client import READ_ONLY
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.keys_table import KeysTable
 
 if TYPE_CHECKING:
-    from keyconsole.tui.key_store_opening import KeyStoreOpening
+    from keyconsole.service.api import KeyStore
     from keyconsole.tui.screens.key_form import FormResult
+    from keyconsole.tui.store_client import StoreClient
 
 
 # The fewest characters of the store's name the header keeps.
@@ -97,9 +100,6 @@ class KeysScreen(Screen[None]):
             self.read = read
             self.rows = rows
 
-    class ChangeSeen(Message):
-        """A poll saw the store change since the rows shown were read."""
-
     class ReadFailed(Message):
         def __init__(self, error: KeyconsoleError, page: PageRead | None = None) -> None:
             super().__init__()
@@ -108,7 +108,7 @@ class KeysScreen(Screen[None]):
 
     def __init__(
         self,
-        opening: KeyStoreOpening,
+        store: StoreClient,
         poll_seconds: float,
         listing: KeyListing | None = None,
         *,
@@ -116,13 +116,13 @@ class KeysScreen(Screen[None]):
         expiry_warning: timedelta = timedelta(days=DEFAULT_EXPIRY_WARN_DAYS),
     ) -> None:
         super().__init__()
-        self._opening = opening
+        self._store = store
         self._poll_seconds = poll_seconds
         self._clock = clock
         self._expiry_warning = expiry_warning
         self._view = 0
         self._marks = Marks()
-        self._changes = KeyChanges(self, opening, self._marks, self.load_rows)
+        self._changes = KeyChanges(self, store, self._marks, self.load_rows)
         # Active keys expiring within the warning window, and the change marker it was counted at.
         self._expiring = 0
         self._expiring_marker: str | None = None
@@ -133,7 +133,7 @@ class KeysScreen(Screen[None]):
         self._marker: str | None = None
         # When the rows shown were read: what they say of expiry ages with the clock.
         self._read_at: datetime | None = None
-        self._page_reader = PageReader(lambda: self._opening.wait_for_store().keys, self._page_read)
+        self._page_reader = PageReader(lambda: self._store.wait().keys, self._page_read)
         # Whether the store's role may only read (store/direct/grants.py): the keys that would change
         # it are then hidden from the key bar, and pressing one says why.
         self._read_only = False
@@ -167,14 +167,14 @@ class KeysScreen(Screen[None]):
             self._store_ready()
             return
         # Opened after the first screen is drawn: its import would hold the GIL meanwhile.
-        self.call_after_refresh(self._opening.start, lambda: self.post_message(self.StoreOpened()))
+        self.call_after_refresh(self._store.opening.start, lambda: self.post_message(self.StoreOpened()))
 
     def on_unmount(self) -> None:
         self._page_reader.stop()
 
     @on(StoreOpened)
     def _store_opened(self) -> None:
-        if self._opening.error() is not None:
+        if self._store.opening.error() is not None:
             # The command line reports it (cli/main.py), as it would have without the preview.
             self.app.exit(return_code=1)
             return
@@ -183,9 +183,9 @@ class KeysScreen(Screen[None]):
         self._store_ready()
 
     def _store_ready(self) -> None:
-        call_store(
+        self._store.call(
             self,
-            lambda: self._opening.wait_for_store().access.may_change(),
+            lambda store: store.access.may_change(),
             self._rights_known,
             doing="checking this role's rights",
         )
@@ -226,27 +226,28 @@ class KeysScreen(Screen[None]):
         keep = keep or (current.public_id if current is not None else None)
         # The cursor's position means something only in the order it was in.
         same_order = query is None or query == self._listing.query
-        self._read_rows(self._listing.load(query, keep=keep, around=self.table.cursor_row if same_order else 0))
-
-    @work(thread=True, exclusive=True, group="rows")
-    def _read_rows(self, loading: Loading) -> None:
+        loading = self._listing.load(query, keep=keep, around=self.table.cursor_row if same_order else 0)
         # Exclusive: a newer load (a keystroke in the filter, a sort) cancels this one, and
         # the listing drops any window of it that still arrives (KeyListing.take).
+        self._store.call(
+            self, partial(self._read_rows, loading), failed=self._failed_to_read, group="rows", exclusive=True
+        )
+
+    def _read_rows(self, loading: Loading, store: KeyStore) -> None:
         worker = get_current_worker()
-        try:
-            store = self._opening.wait_for_store()
-            # Read before the rows: a change landing in between is seen by the next poll.
-            marker = store.audit.change_marker()
-            for window in loading.windows(store.keys):
-                if worker.is_cancelled:
-                    return
-                self.post_message(self.RowsRead(window, marker))
-            # After the rows, and only when the store changed: not on every filter keystroke.
-            if self._expiry_warning and marker != self._expiring_marker and not worker.is_cancelled:
-                expiring = KeyQuery(status="active", expiring_within=self._expiry_warning)
-                self.post_message(self.ExpiringCounted(store.keys.count(expiring), marker))
-        except KeyconsoleError as error:
-            self.post_message(self.ReadFailed(error))
+        # Read before the rows: a change landing in between is seen by the next poll.
+        marker = store.audit.change_marker()
+        for window in loading.windows(store.keys):
+            if worker.is_cancelled:
+                return
+            self.post_message(self.RowsRead(window, marker))
+        # After the rows, and only when the store changed: not on every filter keystroke.
+        if self._expiry_warning and marker != self._expiring_marker and not worker.is_cancelled:
+            expiring = KeyQuery(status="active", expiring_within=self._expiry_warning)
+            self.post_message(self.ExpiringCounted(store.keys.count(expiring), marker))
+
+    def _failed_to_read(self, error: KeyconsoleError) -> None:
+        self.post_message(self.ReadFailed(error))
 
     @on(ExpiringCounted)
     def _expiring_counted(self, event: ExpiringCounted) -> None:
@@ -298,21 +299,20 @@ class KeysScreen(Screen[None]):
         aged = self._read_at is not None and self._clock() - self._read_at >= TIME_RECHECK
         if aged:
             self._expiring_marker = None  # count the expiring keys again too
-        self._poll(self._marker, reload=aged or bool(self.query_one("#banner").display))
+        shown, reload = self._marker, aged or bool(self.query_one("#banner").display)
 
-    @work(thread=True, exclusive=True, group="poll")
-    def _poll(self, shown: str | None, *, reload: bool) -> None:
-        try:
-            marker = self._opening.wait_for_store().audit.change_marker()
-        except KeyconsoleError as error:
-            self.post_message(self.ReadFailed(error))
-            return
-        if marker != shown or reload:
-            self.post_message(self.ChangeSeen())
+        def changed(marker: str | None) -> None:
+            if marker != shown or reload:
+                self.load_rows()
 
-    @on(ChangeSeen)
-    def _change_seen(self) -> None:
-        self.load_rows()
+        self._store.call(
+            self,
+            lambda store: store.audit.change_marker(),
+            changed,
+            failed=self._failed_to_read,
+            group="poll",
+            exclusive=True,
+        )
 
     def _describe(self) -> None:
         window = self._listing.window
@@ -337,7 +337,7 @@ class KeysScreen(Screen[None]):
         sort = f"  sorted by {query.sort}"
         if width - len(rest) - len(sort) >= STORE_NAME_MIN:
             rest = f"  {shown}{sort}{rest[len(shown) + 2:]}"
-        store = middle_cut(printable(self._opening.display_name), max(STORE_NAME_MIN, width - len(rest)))
+        store = middle_cut(printable(self._store.display_name), max(STORE_NAME_MIN, width - len(rest)))
         self.query_one("#store-info", Static).update(Content(f"keyconsole  {store}{rest}"))
         hint = self.query_one("#empty-hint", Static)
         if total:
@@ -392,7 +392,7 @@ class KeysScreen(Screen[None]):
     def action_details(self) -> None:
         key = self.table.current
         if key is not None:
-            self.app.push_screen(screens.KeyDetailsScreen(self._opening, key))
+            self.app.push_screen(screens.KeyDetailsScreen(self._store, key))
 
     def action_view(self) -> None:
         self._view = (self._view + 1) % len(VIEWS)
@@ -416,15 +416,15 @@ class KeysScreen(Screen[None]):
         if not self._listing.window.any_scope:
             self.notify("Define a scope first: press s, then a.", severity="warning")
             return
-        self.app.push_screen(screens.KeyFormScreen(self._opening), self.form_done)
+        self.app.push_screen(screens.KeyFormScreen(self._store), self.form_done)
 
     def _open(self, key: KeyInfo) -> None:
         if self._read_only:
             # A role that may only read opens the key's details, never the form that edits it.
-            self.app.push_screen(screens.KeyDetailsScreen(self._opening, key))
+            self.app.push_screen(screens.KeyDetailsScreen(self._store, key))
             return
         # The row as last read: if the key has changed since, saving says so (StaleEdit).
-        self.app.push_screen(screens.KeyFormScreen(self._opening, key), self.form_done)
+        self.app.push_screen(screens.KeyFormScreen(self._store, key), self.form_done)
 
     def form_done(self, result: FormResult) -> None:
         if isinstance(result, IssuedKey):
@@ -449,11 +449,11 @@ class KeysScreen(Screen[None]):
         self._changes.delete(self.table.current)
 
     def action_scopes(self) -> None:
-        self.app.push_screen(screens.ScopesScreen(self._opening, read_only=self._read_only), lambda _: self.load_rows())
+        self.app.push_screen(screens.ScopesScreen(self._store, read_only=self._read_only), lambda _: self.load_rows())
 
     def action_audit(self) -> None:
-        self.app.push_screen(screens.AuditScreen(self._opening))
+        self.app.push_screen(screens.AuditScreen(self._store))
 
     def action_audit_key(self) -> None:
         key = self.table.current
-        self.app.push_screen(screens.AuditScreen(self._opening, None if key is None else key.public_id))
+        self.app.push_screen(screens.AuditScreen(self._store, None if key is None else key.public_id))

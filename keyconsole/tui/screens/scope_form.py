@@ -12,12 +12,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from keyconsole.service.records import ScopeInfo
-from keyconsole.tui.store_calls import call_store
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.field_error import FieldError
 
 if TYPE_CHECKING:
-    from keyconsole.tui.key_store_opening import KeyStoreOpening
+    from keyconsole.service.api import KeyStore
+    from keyconsole.tui.store_client import StoreClient
 
 
 class ScopeFormScreen(ModalScreen[bool]):
@@ -28,9 +28,9 @@ class ScopeFormScreen(ModalScreen[bool]):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, opening: KeyStoreOpening, scope: ScopeInfo | None = None) -> None:
+    def __init__(self, store: StoreClient, scope: ScopeInfo | None = None) -> None:
         super().__init__()
-        self._opening = opening
+        self._store = store
         self._scope = scope
 
     def compose(self) -> ComposeResult:
@@ -64,11 +64,11 @@ class ScopeFormScreen(ModalScreen[bool]):
         name = self.query_one("#scope-name", Input).value
         scope = self._scope
 
-        def write() -> object:
-            scopes = self._opening.wait_for_store().scopes
+        def write(store: KeyStore) -> object:
+            scopes = store.scopes
             return scopes.add(name, description) if scope is None else scopes.describe(scope.name, description)
 
-        call_store(
+        self._store.call(
             self,
             write,
             lambda _: self.dismiss(True),

@@ -17,12 +17,12 @@ from keyconsole.service.display import printable
 from keyconsole.service.records import ScopeInfo
 from keyconsole.tui.screens.confirm import ConfirmScreen
 from keyconsole.tui.screens.scope_form import ScopeFormScreen
-from keyconsole.tui.store_calls import READ_ONLY, call_store
+from keyconsole.tui.store_client import READ_ONLY
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 
 if TYPE_CHECKING:
-    from keyconsole.tui.key_store_opening import KeyStoreOpening
+    from keyconsole.tui.store_client import StoreClient
 
 
 class ScopesScreen(Screen[None]):
@@ -33,9 +33,9 @@ class ScopesScreen(Screen[None]):
         Binding("escape,s", "app.pop_screen", "Back to keys"),
     ]
 
-    def __init__(self, opening: KeyStoreOpening, *, read_only: bool = False) -> None:
+    def __init__(self, store: StoreClient, *, read_only: bool = False) -> None:
         super().__init__()
-        self._opening = opening
+        self._store = store
         self._read_only = read_only
         self._scopes: list[ScopeInfo] = []
 
@@ -56,7 +56,7 @@ class ScopesScreen(Screen[None]):
         table.focus()
 
     def read_scopes(self) -> None:
-        call_store(self, lambda: self._opening.wait_for_store().scopes.list(), self._show_scopes, doing="reading scopes")
+        self._store.call(self, lambda store: store.scopes.list(), self._show_scopes, doing="reading scopes")
 
     def _show_scopes(self, scopes: list[ScopeInfo]) -> None:
         self._scopes = scopes
@@ -83,12 +83,12 @@ class ScopesScreen(Screen[None]):
         return self._scopes[table.cursor_row]
 
     def action_add(self) -> None:
-        self.app.push_screen(ScopeFormScreen(self._opening), lambda saved: self.read_scopes() if saved else None)
+        self.app.push_screen(ScopeFormScreen(self._store), lambda saved: self.read_scopes() if saved else None)
 
     def action_edit(self) -> None:
         scope = self._selected()
         if scope is not None:
-            self.app.push_screen(ScopeFormScreen(self._opening, scope), lambda saved: self.read_scopes() if saved else None)
+            self.app.push_screen(ScopeFormScreen(self._store, scope), lambda saved: self.read_scopes() if saved else None)
 
     def action_remove(self) -> None:
         scope = self._selected()
@@ -107,9 +107,9 @@ class ScopesScreen(Screen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                call_store(
+                self._store.call(
                     self,
-                    lambda: self._opening.wait_for_store().scopes.remove(scope.name, force=True),
+                    lambda store: store.scopes.remove(scope.name, force=True),
                     lambda _: self.read_scopes(),
                     doing=f"removing {scope.name}",
                     failed=failed,
