@@ -18,6 +18,7 @@ from keyconsole.service.records import AuditEntry
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.kept_keys import KeptKeys
 from keyconsole.tui.widgets.key_bar import KeyBar
+from keyconsole.tui.widgets.screen_title import ScreenTitle
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
@@ -56,8 +57,8 @@ class AuditScreen(Screen[None]):
         self._key_ref = key_ref
 
     def compose(self) -> ComposeResult:
-        yield Label("Audit log (newest first)", id="audit-title", classes="screen-title")
-        yield Input(placeholder="key name or id, enter to filter", id="audit-filter", classes="filter")
+        yield ScreenTitle("Audit log (newest first)", id="audit-title")
+        yield Input(placeholder="key name or id, enter to filter", id="audit-filter")
         yield AuditTable()
         yield BusyNote()
         yield KeyBar()
@@ -90,7 +91,7 @@ class AuditScreen(Screen[None]):
             rows.append(tuple(Text(printable(cell)) for cell in cells))
         self.query_one(AuditTable).fill(rows)
         title = "Audit log (newest first)" + ("" if self._key_ref is None else f" for {printable(self._key_ref)}")
-        self.query_one("#audit-title", Label).update(Content(title))
+        self.query_one("#audit-title", ScreenTitle).update(Content(title))
 
     def action_filter(self) -> None:
         box = self.query_one("#audit-filter", Input)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from keyconsole.tui.screens.dialog import Dialog
 
 _KEY_NAMES = {"question_mark": "?", "escape": "esc", "slash": "/", "delete": "del"}
 # Inside the dialog's border and padding at 80 columns: every binding shows at 80x24 (also
@@ -34,7 +35,15 @@ def _columns(rows: list[tuple[str, str]], width: int = TEXT_WIDTH) -> str:
     return "\n".join("".join(cells[at:at + per_line]).rstrip() for at in range(0, len(cells), per_line))
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    HelpScreen .dialog {
+        width: 80;
+    }
+    HelpScreen .section {
+        text-style: bold underline;
+    }
+    """
     BINDINGS = [Binding("escape,q,question_mark,enter", "dismiss", "Close")]
 
     def __init__(self, sections: list[tuple[str, list[BindingType]]]) -> None:
@@ -42,7 +51,7 @@ class HelpScreen(ModalScreen[None]):
         self._sections = sections
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog help") as dialog:
+        with VerticalScroll(classes="dialog") as dialog:
             # In the border: every line inside is for the keys.
             dialog.border_title = "keyconsole keys: escape closes; every action is also in ctrl+p"
             for title, bindings in self._sections:

@@ -9,7 +9,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from keyconsole.console_model.expiry_warning import expiry_words
@@ -18,6 +17,7 @@ from keyconsole.service.clock import utc_now
 from keyconsole.service.display import audit_actor, printable, when
 from keyconsole.service.key_state import Status
 from keyconsole.service.records import AuditEntry, KeyInfo
+from keyconsole.tui.screens.dialog import Dialog
 from keyconsole.tui.widgets.busy_note import BusyNote
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ def _event_line(event: AuditEntry) -> str:
     return printable(f"{when(event.at)}  {event.action:<15} {who}  {details}")
 
 
-class KeyDetailsScreen(ModalScreen[None]):
+class KeyDetailsScreen(Dialog[None]):
     BINDINGS = [
         Binding("escape,i,q", "close", "Close"),
     ]
@@ -71,7 +71,7 @@ class KeyDetailsScreen(ModalScreen[None]):
         self._key = key
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog details"):
+        with VerticalScroll(classes="dialog"):
             yield Label(Content(f"Key {self._key.public_id}"), classes="title")
             yield Static(Content(_facts(self._key)), id="facts")
             yield Label("Last changes (newest first)", classes="field-label")

@@ -13,7 +13,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from keyconsole.errors import Conflict, InvalidInput, KeyconsoleError, PolicyViolation, StaleEdit
@@ -22,6 +21,7 @@ from keyconsole.service.key_query import UNCHANGED
 from keyconsole.service.records import IssuedKey, KeyInfo, ScopeInfo
 from keyconsole.service.validation import clean_name, clean_note, clean_owner, parse_expiry
 from keyconsole.tui.screens.confirm import ConfirmScreen
+from keyconsole.tui.screens.dialog import Dialog
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.choice import ScopeChecklist, YesNo
 from keyconsole.tui.widgets.field_error import FieldError
@@ -61,7 +61,29 @@ def _initial_values(key: KeyInfo | None) -> _Values:
     )
 
 
-class KeyFormScreen(ModalScreen[FormResult]):
+class KeyFormScreen(Dialog[FormResult]):
+    DEFAULT_CSS = """
+    KeyFormScreen .field {
+        height: auto;
+    }
+    /* Beside its field: one column of labels. */
+    KeyFormScreen .field > .field-label {
+        width: 9;
+    }
+    KeyFormScreen FieldError, KeyFormScreen .policy-note {
+        padding-left: 9;
+    }
+    KeyFormScreen Input {
+        border: tall $panel;
+    }
+    /* The rest of the row, not the Input's own width: that ran past the dialog's edge. */
+    KeyFormScreen .field > Input {
+        width: 1fr;
+    }
+    KeyFormScreen Input:focus {
+        border: heavy $accent;
+    }
+    """
     """Dismisses with the IssuedKey of a new key, the KeyInfo of a saved edit, or None."""
 
     BINDINGS = [
@@ -80,7 +102,7 @@ class KeyFormScreen(ModalScreen[FormResult]):
 
     def compose(self) -> ComposeResult:
         title = "Add key" if self._key is None else f"Edit key {self._key.public_id}"
-        with VerticalScroll(classes="dialog form"):
+        with VerticalScroll(classes="dialog"):
             yield Label(title, classes="title")
             with Horizontal(classes="field"):
                 yield Label("Name", classes="field-label")

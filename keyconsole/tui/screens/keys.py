@@ -40,6 +40,7 @@ from keyconsole.tui.store_client import READ_ONLY
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
 from keyconsole.tui.widgets.keys_table import KeysTable
+from keyconsole.tui.widgets.screen_title import Hint
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
@@ -57,6 +58,21 @@ CHANGING_KEYS = frozenset({"a", "d", "r", "x", "space"})
 
 
 class KeysScreen(Screen[None]):
+    DEFAULT_CSS = """
+    KeysScreen #store-info {
+        height: 1;
+        padding: 0 1;
+        background: $primary-background;
+        text-style: bold;
+    }
+    KeysScreen #banner {
+        height: auto;
+        padding: 0 1;
+        background: $error;
+        color: $text;
+        text-style: bold;
+    }
+    """
     # Keys typed while the console is still starting belong to the table, not the hidden filter.
     AUTO_FOCUS = "KeysTable"
     BINDINGS = [
@@ -141,8 +157,8 @@ class KeysScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="store-info")
         yield Static("", id="banner")
-        yield Input(placeholder="filter by name, key id or scope (escape clears)", id="filter", classes="filter")
-        yield Static("", id="empty-hint", classes="hint")
+        yield Input(placeholder="filter by name, key id or scope (escape clears)", id="filter")
+        yield Hint("", id="empty-hint")
         yield KeysTable(
             self._listing,
             self._ask_for_rows,
@@ -339,7 +355,7 @@ class KeysScreen(Screen[None]):
             rest = f"  {shown}{sort}{rest[len(shown) + 2:]}"
         store = middle_cut(printable(self._store.display_name), max(STORE_NAME_MIN, width - len(rest)))
         self.query_one("#store-info", Static).update(Content(f"keyconsole  {store}{rest}"))
-        hint = self.query_one("#empty-hint", Static)
+        hint = self.query_one("#empty-hint", Hint)
         if total:
             hint.display = False
             return

@@ -6,15 +6,29 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from keyconsole.service.display import printable
 from keyconsole.service.records import IssuedKey
 from keyconsole.tui.clipboard import copy_key, forget
+from keyconsole.tui.screens.dialog import Dialog
 
 
-class RevealKeyScreen(ModalScreen[None]):
+class RevealKeyScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    RevealKeyScreen .secret {
+        border: double $success;
+        padding: 0 1;
+        text-style: bold;
+        width: 100%;
+    }
+    RevealKeyScreen .warning {
+        width: 100%;
+        color: $warning;
+        text-style: bold;
+        margin-top: 1;
+    }
+    """
     BINDINGS = [
         Binding("c", "copy", "Copy"),
         Binding("escape", "refuse_escape", "Close with enter", show=False),
@@ -27,7 +41,7 @@ class RevealKeyScreen(ModalScreen[None]):
         self._verb = verb
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog reveal"):
+        with Vertical(classes="dialog"):
             yield Label(Content(f"Key {self._verb}: {printable(self._info.name)}"), classes="title")
             yield Static(Content(self._key), id="secret", classes="secret")
             yield Label(

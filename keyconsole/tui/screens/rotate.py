@@ -8,12 +8,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 from textual.widgets.option_list import Option
 
 from keyconsole.service.display import printable
 from keyconsole.service.records import KeyInfo
+from keyconsole.tui.screens.dialog import Dialog
 
 GRACE_CHOICES = (
     ("now", timedelta(0), "Stop the old secret now"),
@@ -23,7 +23,7 @@ GRACE_CHOICES = (
 )
 
 
-class RotateScreen(ModalScreen[timedelta | None]):
+class RotateScreen(Dialog[timedelta | None]):
     """Dismisses with the grace period chosen, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]

@@ -8,10 +8,10 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label
 
 from keyconsole.service.records import ScopeInfo
+from keyconsole.tui.screens.dialog import Dialog
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.field_error import FieldError
 
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from keyconsole.tui.store_client import StoreClient
 
 
-class ScopeFormScreen(ModalScreen[bool]):
+class ScopeFormScreen(Dialog[bool]):
     """Dismisses True when something was saved."""
 
     BINDINGS = [

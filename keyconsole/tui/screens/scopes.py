@@ -20,6 +20,7 @@ from keyconsole.tui.screens.scope_form import ScopeFormScreen
 from keyconsole.tui.store_client import READ_ONLY
 from keyconsole.tui.widgets.busy_note import BusyNote
 from keyconsole.tui.widgets.key_bar import KeyBar
+from keyconsole.tui.widgets.screen_title import Hint, ScreenTitle
 
 if TYPE_CHECKING:
     from keyconsole.tui.store_client import StoreClient
@@ -40,8 +41,8 @@ class ScopesScreen(Screen[None]):
         self._scopes: list[ScopeInfo] = []
 
     def compose(self) -> ComposeResult:
-        yield Label("Scopes", classes="screen-title")
-        yield Label("", id="scopes-hint", classes="hint")
+        yield ScreenTitle("Scopes")
+        yield Hint("", id="scopes-hint")
         table: DataTable[Text] = DataTable(id="scopes-table", cursor_type="row", zebra_stripes=False)
         yield table
         yield BusyNote()
@@ -66,7 +67,7 @@ class ScopesScreen(Screen[None]):
             # Text cells: a plain string cell would be parsed as markup.
             table.add_row(Text(scope.name), Text(str(scope.key_count)), Text(printable(scope.description)), key=scope.name)
         hint = "No scopes yet: press a to add one (for example users:read)." if not self._scopes else ""
-        self.query_one("#scopes-hint", Label).update(hint)
+        self.query_one("#scopes-hint", Hint).update(hint)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (self._read_only and action in ("add", "edit", "remove"))
