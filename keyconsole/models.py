@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -71,6 +72,17 @@ class KeyUse(Base):
 
     key_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class KeyChange(Base):
+    """One change that can alter a verdict, numbered in commit order (migration 0011):
+    the public ids it touched, or None for any key. Written by PostgreSQL's triggers only,
+    read by verifying processes (store/direct/change_feed.py)."""
+
+    __tablename__ = "key_changes"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    public_ids: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiKey(Base):

@@ -114,10 +114,12 @@ def test_the_grants_name_every_table_and_every_serial_sequence() -> None:
 
     tables = set(Base.metadata.tables)
     assert tables | {VERSION_TABLE} == set(grants._ALL_TABLES)  # noqa: SLF001 - the list under test
+    # A numbering key (id, or the change feed's seq) is a serial column with a sequence.
     serial = {
-        f"{name}_id_seq" for name, table in Base.metadata.tables.items()
-        if [column.name for column in table.primary_key.columns] == ["id"]
-        and table.c.id.autoincrement in (True, "auto")
+        f"{name}_{key.name}_seq"
+        for name, table in Base.metadata.tables.items()
+        for key in table.primary_key.columns
+        if key.name in ("id", "seq") and key.autoincrement in (True, "auto")
     }
     # Single-row tables keep a fixed id and need no sequence; every other serial id does.
     single_rows = {"audit_head_id_seq", "keyconsole_policy_id_seq"}

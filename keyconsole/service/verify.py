@@ -20,6 +20,7 @@ from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.hash_cache import HashCheckCache, Verdict
 from keyconsole.service.key_state import Reason, in_grace, is_expired
 from keyconsole.store.direct import fork_safety
+from keyconsole.store.direct.followed_rows import FeedFigures
 from keyconsole.store.direct.key_lookup import KeyLookup, KeyState
 
 # Enum member lookups cost a fraction of a microsecond each on Python 3.11; the hot path
@@ -93,6 +94,10 @@ class Verifier:
     def after_fork_in_child(self) -> None:
         # A lock another thread held at the fork stays held forever in the child.
         self._last_used_lock = threading.Lock()
+
+    def feed_figures(self) -> FeedFigures | None:
+        """How current the rows kept from PostgreSQL's change feed are (None on SQLite)."""
+        return self._lookup.feed_figures()
 
     def verify(self, presented: object, required: Iterable[str] = ()) -> VerifyResult:
         return self._verify(presented, required, self._hash_checks.check)  # type: ignore[return-value]

@@ -14,7 +14,7 @@ from urllib.parse import quote, urlencode
 
 from keyconsole import settings
 from keyconsole.errors import InvalidStoreURL
-from keyconsole.store.direct.connectors import DEFAULT_PREPARE_THRESHOLD, split_prepare_threshold
+from keyconsole.store.direct.connectors import DEFAULT_PREPARE_THRESHOLD, split_options
 from keyconsole.store.direct.paths import default_path
 
 SQLITE = "sqlite"
@@ -32,9 +32,11 @@ class StoreAddress:
     is_default: bool = False
     # The file, for SQLite; None for an in-memory database.
     sqlite_path: Path | None = None
-    # A libpq URI (postgresql://…) without keyconsole's own option, for PostgreSQL.
+    # A libpq URI (postgresql://…) without keyconsole's own options, for PostgreSQL.
     conninfo: str | None = None
     prepare_threshold: int | None = DEFAULT_PREPARE_THRESHOLD
+    # Whether the change feed may LISTEN (not through a transaction-mode pooler: ?feed=poll).
+    listens: bool = True
 
     @property
     def display(self) -> str:
@@ -65,8 +67,8 @@ def store_address(db: str | None) -> StoreAddress:
     if backend in ("postgresql", "postgres"):
         if driver not in ("", "psycopg"):
             raise InvalidStoreURL(f"use the psycopg driver: postgresql+psycopg://… (got {scheme})")
-        conninfo, prepare_threshold = split_prepare_threshold(f"postgresql://{rest}")
-        return StoreAddress(POSTGRESQL, conninfo=conninfo, prepare_threshold=prepare_threshold)
+        conninfo, prepare_threshold, listens = split_options(f"postgresql://{rest}")
+        return StoreAddress(POSTGRESQL, conninfo=conninfo, prepare_threshold=prepare_threshold, listens=listens)
     if backend == "sqlite":
         if driver not in ("", "pysqlite"):
             raise InvalidStoreURL(f"unsupported SQLite driver: {scheme}")

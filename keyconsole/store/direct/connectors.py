@@ -1,12 +1,14 @@
 """How keyconsole connects with each driver: one set-up for the SQLAlchemy engine, the
 verify hot path and the direct reads (store/direct/driver.py). Imports no SQLAlchemy.
 
-The store URL may carry one keyconsole option for PostgreSQL, ``prepare_threshold``:
+The store URL may carry two keyconsole options for PostgreSQL. ``prepare_threshold``:
 psycopg prepares a statement on the server after it ran 5 times on a connection, and a
 pooler in transaction mode (PgBouncer before 1.21, or later without
 ``max_prepared_statements``) hands the next transaction another server connection, where
 that statement does not exist ("prepared statement "_pg3_0" does not exist").
 ``?prepare_threshold=none`` turns preparing off; a number sets psycopg's threshold.
+``feed=poll``: the change feed is followed by reading it at the bound's rate, without LISTEN,
+which a transaction-mode pooler does not carry (store/direct/change_feed.py).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from keyconsole.errors import InvalidStoreURL
 from keyconsole.store.direct.sqlite_ownership import connect_read_only_copy, is_read_only_copy
 
 PREPARE_THRESHOLD_OPTION = "prepare_threshold"
+FEED_OPTION = "feed"
+FEED_MODES = ("listen", "poll")
 # psycopg's own default.
 DEFAULT_PREPARE_THRESHOLD: int | None = 5
 POSTGRES_CONNECT_ARGS: dict[str, Any] = {"connect_timeout": 5, "application_name": "keyconsole"}
@@ -33,19 +37,27 @@ SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_S * 1000
 
 
-def split_prepare_threshold(url: str) -> tuple[str, int | None]:
-    """The URL without keyconsole's option, and the threshold it asks for."""
-    if "://" not in url or PREPARE_THRESHOLD_OPTION not in url:
-        return url, DEFAULT_PREPARE_THRESHOLD
+def split_options(url: str) -> tuple[str, int | None, bool]:
+    """The URL without keyconsole's own options, the prepare threshold it asks for, and
+    whether the change feed may LISTEN (``feed=poll`` says it may not: a transaction-mode
+    pooler, store/direct/change_feed.py)."""
+    if "://" not in url or not any(option in url for option in (PREPARE_THRESHOLD_OPTION, FEED_OPTION)):
+        return url, DEFAULT_PREPARE_THRESHOLD, True
     parts = urlsplit(url)
     pairs = parse_qsl(parts.query, keep_blank_values=True)
-    values = [value for name, value in pairs if name == PREPARE_THRESHOLD_OPTION]
-    if not values:
-        return url, DEFAULT_PREPARE_THRESHOLD
-    if len(values) > 1 or not parts.scheme.startswith("postgres"):
-        raise InvalidStoreURL(f"{PREPARE_THRESHOLD_OPTION} is an option for a PostgreSQL URL, given once")
-    rest = urlencode([(name, value) for name, value in pairs if name != PREPARE_THRESHOLD_OPTION])
-    return parts._replace(query=rest).geturl(), _parse_prepare_threshold(values[0])
+    given = {option: [value for name, value in pairs if name == option] for option in (PREPARE_THRESHOLD_OPTION, FEED_OPTION)}
+    for option, values in given.items():
+        if len(values) > 1 or (values and not parts.scheme.startswith("postgres")):
+            raise InvalidStoreURL(f"{option} is an option for a PostgreSQL URL, given once")
+    threshold, feed = given[PREPARE_THRESHOLD_OPTION], given[FEED_OPTION]
+    if feed and feed[0] not in FEED_MODES:
+        raise InvalidStoreURL(f"{FEED_OPTION} must be one of {', '.join(FEED_MODES)}, not {feed[0]!r}")
+    rest = urlencode([(name, value) for name, value in pairs if name not in given])
+    return (
+        parts._replace(query=rest).geturl(),
+        _parse_prepare_threshold(threshold[0]) if threshold else DEFAULT_PREPARE_THRESHOLD,
+        not feed or feed[0] == "listen",
+    )
 
 
 def _parse_prepare_threshold(text: str) -> int | None:

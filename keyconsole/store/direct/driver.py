@@ -33,15 +33,20 @@ class Driver:
     driver_error: type[Exception]
     # The file, for a SQLite store.
     sqlite_path: Path | None = None
+    # Whether PostgreSQL's change feed may be followed with LISTEN (?feed=poll: it may not).
+    listens: bool = True
 
-    def lookup(self) -> KeyLookup:
-        """A verify lookup that connects when it is first asked (and again after a failure)."""
+    def lookup(self, *, remember: bool = True) -> KeyLookup:
+        """A verify lookup that connects when it is first asked (and again after a failure);
+        ``remember``: keep rows while provably current (not for a one-shot check)."""
         return KeyLookup(
             self.connect,
             dialect=self.dialect,
             display_name=self.display_name,
             driver_error=self.driver_error,
             sqlite_path=self.sqlite_path,
+            remember=remember,
+            listen=self.listens,
         )
 
 
@@ -100,7 +105,7 @@ def unusable_because(driver: Driver) -> str | None:
     return None
 
 
-def ready_lookup(driver: Driver) -> KeyLookup | str:
+def ready_lookup(driver: Driver, *, remember: bool = True) -> KeyLookup | str:
     """A verify lookup on the store, serving on the connection that found it ready; or why
     it cannot be used. Raises the driver's error when the store cannot be reached."""
     if driver.sqlite_path is not None and not driver.sqlite_path.is_file():
@@ -110,7 +115,7 @@ def ready_lookup(driver: Driver) -> KeyLookup | str:
     if problem is not None:
         connection.close()
         return problem
-    lookup = driver.lookup()
+    lookup = driver.lookup(remember=remember)
     lookup.adopt(connection)
     return lookup
 
@@ -145,12 +150,13 @@ def open_direct(db: str | None) -> DirectConnection | None:
 
 
 def open_lookup(db: str | None) -> KeyLookup | None:
-    """A verify lookup on a direct connection to ``db`` if it is ready to use, or None."""
+    """A lookup for one check (it keeps no rows) on a direct connection to ``db`` if it is
+    ready to use, or None."""
     driver = find_driver(db)
     if driver is None:
         return None
     try:
-        found = ready_lookup(driver)
+        found = ready_lookup(driver, remember=False)
     except Exception:  # noqa: BLE001 - the normal open explains it properly
         return None
     # The connection that checked the schema serves the lookups too: a one-shot
@@ -163,4 +169,4 @@ def _postgres(address: StoreAddress) -> Driver:
 
     assert address.conninfo is not None
     connect = postgres_connector(address.conninfo, address.prepare_threshold)
-    return Driver(connect, POSTGRESQL, address.display, psycopg.Error)
+    return Driver(connect, POSTGRESQL, address.display, psycopg.Error, listens=address.listens)

@@ -1,7 +1,8 @@
 """The rights keyconsole grants a PostgreSQL role, as SQL: verifier, viewer, admin.
 
-- verifier: reads what verification reads and writes nothing but key_uses ("last used"),
-  so it can lock no row an admin changes;
+- verifier: reads what verification reads, follows the change feed (key_changes, read
+  only) and writes nothing but key_uses ("last used"), so it can lock no row an admin
+  changes;
 - viewer: reads keys, scopes and the audit, changes nothing;
 - admin: every key and scope operation; the audit only grows (INSERT, no UPDATE or DELETE
   on its rows; the chain's head row moves forward with each event).
@@ -21,9 +22,9 @@ from keyconsole.store.migrations import VERSION_TABLE
 KINDS = ("verifier", "viewer", "admin")
 _KEY_TABLES = ("api_keys", "scopes", "key_scopes", "key_uses")
 _AUDIT_TABLES = ("audit_events", "audit_head")
-_ALL_TABLES = (*_KEY_TABLES, *_AUDIT_TABLES, "keyconsole_grants", "keyconsole_policy", VERSION_TABLE)
-# The serial columns' sequences (SQLAlchemy's SERIAL names them table_id_seq).
-_SEQUENCES = ("api_keys_id_seq", "scopes_id_seq", "audit_events_id_seq")
+_ALL_TABLES = (*_KEY_TABLES, *_AUDIT_TABLES, "key_changes", "keyconsole_grants", "keyconsole_policy", VERSION_TABLE)
+# The serial columns' sequences (SQLAlchemy's SERIAL names them table_column_seq).
+_SEQUENCES = ("api_keys_id_seq", "scopes_id_seq", "audit_events_id_seq", "key_changes_seq_seq")
 _ROLE_NAME_MAX = 63
 
 
@@ -55,7 +56,7 @@ def _granted(kind: str, who: str) -> list[str]:
     granted = [f"GRANT USAGE ON SCHEMA public TO {who}"]
     if kind == "verifier":
         granted += [
-            f"GRANT SELECT ON api_keys, scopes, key_scopes, {VERSION_TABLE} TO {who}",
+            f"GRANT SELECT ON api_keys, scopes, key_scopes, key_changes, {VERSION_TABLE} TO {who}",
             # SELECT too: INSERT ... ON CONFLICT DO UPDATE reads the row it updates.
             f"GRANT SELECT, INSERT, UPDATE ON key_uses TO {who}",
         ]
@@ -65,6 +66,9 @@ def _granted(kind: str, who: str) -> list[str]:
         granted += [
             f"GRANT INSERT, UPDATE, DELETE ON {', '.join(_KEY_TABLES)} TO {who}",
             f"GRANT INSERT ON audit_events TO {who}",
+            # The feed's triggers run as the admin: they add a row, prune old ones, and lock
+            # the table until commit (migration 0011).
+            f"GRANT INSERT, DELETE ON key_changes TO {who}",
             f"GRANT UPDATE ON audit_head, keyconsole_policy TO {who}",
             f"GRANT USAGE ON SEQUENCE {', '.join(_SEQUENCES)} TO {who}",
         ]

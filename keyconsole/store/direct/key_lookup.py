@@ -13,8 +13,10 @@ connection opened directly (store/direct/driver.py), without paying for SQLAlche
 Connections come from the hot path's own pool (store/direct/connection_pool.py), shared by any
 number of threads, and run in autocommit mode: every lookup sees the latest committed row
 (no transaction holds an old snapshot) and nothing is left idle in a transaction on the
-server. On SQLite the rows read are remembered while nobody commits
-(store/direct/remembered_rows.py): a warm lookup then runs no query and takes no connection.
+server. The rows read are remembered while provably current: on SQLite while nobody commits
+(store/direct/remembered_rows.py), on PostgreSQL while the process follows the store's change
+feed within 100 ms (store/direct/followed_rows.py). A warm lookup then runs no query and
+takes no connection.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from keyconsole.errors import StoreUnavailable
 from keyconsole.store.direct.connection_pool import ConnectionPool
 from keyconsole.store.direct.connectors import SQLITE_BUSY_TIMEOUT_MS, error_line
 from keyconsole.store.direct.dialects import Dialect
+from keyconsole.store.direct.followed_rows import FeedFigures, FollowedRows
 from keyconsole.store.direct.key_columns import LOOKED_UP, select_list
 from keyconsole.store.direct.remembered_rows import NOT_KNOWN, RememberedRows
 from keyconsole.store.direct.sqlite_ownership import FileIdentity, ImmutableConnection, files_beside, identity, prove_own_lock
@@ -90,7 +93,9 @@ class KeyLookup:
     """Reads a key's current state by public id.
 
     ``connect`` returns a new DB-API connection in autocommit mode; ``driver_error`` is the
-    driver's base exception class; ``sqlite_path`` the file of a SQLite store.
+    driver's base exception class; ``sqlite_path`` the file of a SQLite store; ``remember``
+    whether rows are kept in memory while provably current; ``listen`` whether PostgreSQL's
+    change feed may be followed with LISTEN.
     """
 
     def __init__(
@@ -101,6 +106,8 @@ class KeyLookup:
         display_name: str,
         driver_error: type[Exception],
         sqlite_path: Path | None = None,
+        remember: bool = True,
+        listen: bool = True,
     ) -> None:
         self._embedded = dialect.embedded
         self._sqlite_path = sqlite_path
@@ -115,7 +122,13 @@ class KeyLookup:
         self._dialect = dialect
         self._display_name = display_name
         self._driver_error = driver_error
-        self._remembered = RememberedRows(connect, driver_error) if self._embedded else None
+        # Rows kept in memory while provably current: on SQLite while nobody commits, on
+        # PostgreSQL while the change feed is followed. A one-shot check keeps none.
+        self._remembered: RememberedRows | FollowedRows | None = None
+        if remember:
+            self._remembered = (
+                RememberedRows(connect, driver_error) if self._embedded else FollowedRows(connect, driver_error, listen=listen)
+            )
         # None: nothing to check (PostgreSQL, an in-memory database).
         self._file_check_due: float | None = time.monotonic() if sqlite_path is not None else None
         self._sql = _LOOKUP.format(scope_names=self._dialect.scope_names_sql, param=self._dialect.param)
@@ -227,6 +240,12 @@ class KeyLookup:
             raise
         self._pool.give_back(item)
         return True
+
+    def feed_figures(self) -> FeedFigures | None:
+        """How current the rows kept from PostgreSQL's change feed are; None where no feed
+        is followed (SQLite, a one-shot lookup)."""
+        remembered = self._remembered
+        return remembered.figures() if isinstance(remembered, FollowedRows) else None
 
     def close(self) -> None:
         """Close the idle connections (a connection in use closes when it comes back)."""

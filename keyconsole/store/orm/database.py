@@ -141,6 +141,7 @@ class Database:
             display_name=self.display_name,
             driver_error=self.engine.dialect.dbapi.Error,  # type: ignore[union-attr]
             sqlite_path=self.location.sqlite_path,
+            listen=self.location.address.listens,
         )
 
     def _lookup_connector(self) -> Callable[[], Any]:

@@ -1,0 +1,144 @@
+"""Following a PostgreSQL store's change feed (migration 0011) from one process.
+
+A thread of its own, on a connection of its own, reads the feed's new entries every
+``POLL_INTERVAL_S`` and hands them to the rows remembered from it
+(store/direct/followed_rows.py), with the moment the read was sent: every change committed
+before then is in the answer, since the feed's numbers are taken in commit order. That read
+is the lease: a remembered row is given back only until ``BOUND_S`` after the last one sent
+and answered. A notification (LISTEN) wakes the thread at once, so a change is usually
+applied within a round trip of its commit; behind a transaction-mode pooler, where LISTEN
+does not work, the store URL says ``?feed=poll`` and the polling alone keeps the bound.
+
+When the connection fails, the thread connects again (50 ms, doubling up to 1 s) and reads
+from where it stopped: a lost notification costs nothing. If the entries it needs were pruned
+meanwhile, or the feed is not the one it followed (a restore, a failover to another
+database), it forgets every row instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from keyconsole.store.direct import fork_safety
+from keyconsole.store.direct.connectors import error_line
+
+# How stale a remembered row may be: a change committed at t is seen by every lookup that
+# starts after t + BOUND_S.
+BOUND_S = 0.1
+# Well inside the bound, so one slow round trip does not let the lease lapse.
+POLL_INTERVAL_S = 0.025
+RECONNECT_FIRST_S = 0.05
+RECONNECT_MAX_S = 1.0
+CHANNEL = "keyconsole_key_changes"
+# The entry at the position already applied comes back first: proof nothing was pruned since.
+_NEWER = "SELECT seq, public_ids FROM key_changes WHERE seq >= %s ORDER BY seq"
+_HEAD = "SELECT coalesce(max(seq), 0) FROM key_changes"
+
+log = logging.getLogger("keyconsole.feed")
+
+
+class FeedReader(Protocol):
+    """What the follower hands the feed's entries to (FollowedRows)."""
+
+    position: int
+
+    def start_from(self, position: int) -> None: ...
+
+    def apply(self, entries: list[tuple[int, str | None]], sent_at: float) -> None: ...
+
+
+class FeedFollower:
+    def __init__(self, connect: Callable[[], Any], driver_error: type[Exception], reader: FeedReader, *, listen: bool) -> None:
+        self._connect = connect
+        self._driver_error = driver_error
+        self._reader = reader
+        self._listen = listen
+        self._reset()
+        fork_safety.register(self)
+
+    def _reset(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self._connection: Any = None
+        self._start_lock = threading.Lock()
+        # Whether the last attempt failed, so the log says it once, and once when it recovers.
+        self._failing = False
+
+    def start(self) -> None:
+        """Start following (once; later calls return at once)."""
+        if self._thread is not None:
+            return
+        with self._start_lock:
+            if self._thread is None and not self._stopped.is_set():
+                self._thread = threading.Thread(target=self._run, name="keyconsole-change-feed", daemon=True)
+                self._thread.start()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=1.0)
+
+    def after_fork_in_child(self) -> None:
+        # The thread did not cross the fork; its connection did, and is the parent's.
+        if self._connection is not None:
+            fork_safety.leave_untouched([self._connection])
+        self._reset()
+
+    def _run(self) -> None:
+        pause = RECONNECT_FIRST_S
+        first = True
+        while not self._stopped.is_set():
+            try:
+                self._connection = self._connect()
+                if first:
+                    self._reader.start_from(self._connection.execute(_HEAD).fetchone()[0])
+                    first = False
+                self._follow(self._connection)
+            except self._driver_error as error:
+                self._report(error)
+            finally:
+                self._close()
+            self._stopped.wait(pause)
+            pause = min(pause * 2, RECONNECT_MAX_S)
+
+    def _follow(self, connection: Any) -> None:
+        if self._listen:
+            connection.execute(f"LISTEN {CHANNEL}")
+        while not self._stopped.is_set():
+            sent_at = time.monotonic()
+            position = self._reader.position
+            entries = connection.execute(_NEWER, (position,)).fetchall()
+            if position == 0 or (entries and entries[0][0] == position):
+                self._reader.apply([entry for entry in entries if entry[0] > position], sent_at)
+            else:
+                # Pruned past us, or another feed (a restore, a failover): forget every row
+                # and follow this feed from its head.
+                self._reader.start_from(connection.execute(_HEAD).fetchone()[0])
+                self._reader.apply([], sent_at)
+            if self._failing:
+                self._failing = False
+                log.warning("following the change feed again")
+            if self._listen:
+                # Any notification ends the wait: the next read fetches what it announced.
+                for _ in connection.notifies(timeout=POLL_INTERVAL_S, stop_after=1):
+                    pass
+            else:
+                self._stopped.wait(POLL_INTERVAL_S)
+
+    def _report(self, error: Exception) -> None:
+        if not self._failing:
+            self._failing = True
+            log.warning("cannot follow the change feed (every verify reads the store meanwhile): %s", error_line(error))
+
+    def _close(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except self._driver_error:
+                pass
