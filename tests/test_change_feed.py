@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -24,6 +25,7 @@ from keyconsole.http.store_verifier import StoreVerifier
 from keyconsole.store.direct.change_feed import BOUND_S
 from tests.pg_server import PostgresServer
 from tests.pgbouncer_server import PgBouncer
+from tests.serve_process import ServeProcess
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -75,7 +77,7 @@ def _verifying_processes(url: str, key: str, count: int = PROCESSES) -> Iterator
             worker.wait(timeout=10)
 
 
-def _reports(workers: list[subprocess.Popen[str]]) -> list[dict[str, float | int | None]]:
+def _reports(workers: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
     reports = []
     for worker in workers:
         assert worker.stdin is not None and worker.stdout is not None
@@ -86,11 +88,12 @@ def _reports(workers: list[subprocess.Popen[str]]) -> list[dict[str, float | int
     return reports
 
 
-def _assert_within_bound(reports: list[dict[str, float | int | None]], committed: float) -> None:
+def _assert_within_bound(reports: list[dict[str, Any]], committed: float) -> None:
     for report in reports:
-        assert report["first_refused"] is not None, report
+        (first_refused,), (last_ok,) = report["first_refused"], report["last_ok"]
+        assert first_refused is not None, report
         # No verify that started a bound after the commit said "ok".
-        assert report["last_ok"] is not None and report["last_ok"] < committed + BOUND_S, (report, committed)
+        assert last_ok is not None and last_ok < committed + BOUND_S, (report, committed)
 
 
 def test_a_deactivation_is_refused_within_the_bound_by_four_processes(pg_server: PostgresServer) -> None:
@@ -300,3 +303,23 @@ def test_the_rules_of_rows_kept_from_the_feed() -> None:
         assert rows.figures().lease_lapses == 1
     finally:
         rows.close()
+
+
+def test_serve_reports_how_current_its_rows_are(pg_server: PostgresServer) -> None:
+    url = pg_server.new_database()
+    key, _ = _issue(url)
+    server = ServeProcess(url)
+    try:
+        server.wait_ready()
+        for _ in range(20):
+            assert server.client.post("/v1/verify", json={"key": key}).status_code == 200
+        figures = {
+            line.split(" ")[0]: float(line.split(" ")[1])
+            for line in server.client.get("/metrics").text.splitlines()
+            if line.startswith(("keyconsole_feed_", "keyconsole_remembered_"))
+        }
+    finally:
+        server.stop()
+    assert figures["keyconsole_remembered_row_hits_total"] >= 15
+    assert 0 <= figures["keyconsole_feed_staleness_seconds"] < 1
+    assert "keyconsole_feed_lease_lapses_total" in figures

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ log = logging.getLogger("keyconsole.serve")
 
 
 VERIFY_PATH = "/v1/verify"
+FEED_FIGURES_EVERY_S = 1.0
 FORWARD_AUTH_PATH = "/v1/forward-auth"
 
 
@@ -78,7 +80,9 @@ def create_app(settings: ServeSettings) -> HotPaths:
         # Everything made so far lives as long as the process: the collector need not walk it
         # again on each of its full passes.
         gc.freeze()
+        observing = asyncio.create_task(context.observe_feed_every(FEED_FIGURES_EVERY_S))
         yield
+        observing.cancel()
         context.close()
 
     routes = [

@@ -3,6 +3,7 @@ the metrics, and the answers they build."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -49,6 +50,15 @@ class ServeContext:
             return None
         self.metrics.record(endpoint, result.reason, time.perf_counter() - started)
         return result
+
+    async def observe_feed_every(self, seconds: float) -> None:
+        """Keep the change feed's metrics current in this worker (a task of the lifespan)."""
+        while True:
+            self.observe_feed()
+            await asyncio.sleep(seconds)
+
+    def observe_feed(self) -> None:
+        self.metrics.observe_feed(self.verifier.verifier.feed_figures())
 
     async def store_answers(self) -> str | None:
         """None when the store answers a read, else why not."""

@@ -32,6 +32,7 @@ def make_metrics(context: ServeContext) -> Endpoint:
     async def metrics(request: Request) -> Response:
         if (refused := await context.refuse_caller(request.scope)) is not None:
             return refused
+        context.observe_feed()
         return Response(context.metrics.exposition(), media_type=CONTENT_TYPE)
 
     return metrics

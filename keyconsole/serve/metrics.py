@@ -1,4 +1,6 @@
-"""Prometheus metrics: verifications by endpoint and reason, their latency, store errors.
+"""Prometheus metrics: verifications by endpoint and reason, their latency, store errors,
+and on PostgreSQL how current the rows kept from the change feed are. Nothing per key: a
+label per key would grow with the store (per-key usage is the CLI's, not the scrape's).
 
 Label values come from fixed sets (endpoints, verify reasons), never from a request. With
 several workers each process writes its figures to a shared folder
@@ -14,6 +16,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -21,6 +24,7 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from keyconsole.service.key_state import Reason
+from keyconsole.store.direct.followed_rows import FeedFigures
 
 MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 REASONS = tuple(Reason)
@@ -48,6 +52,22 @@ class ServeMetrics:
             "keyconsole_store_errors", "Requests answered 503 because the store could not be read.",
             registry=self.registry,
         )
+        self.feed_staleness = Gauge(
+            "keyconsole_feed_staleness_seconds",
+            "Seconds since this process last read the change feed (PostgreSQL; the worst worker).",
+            multiprocess_mode="livemax", registry=self.registry,
+        )
+        self.feed_lease_lapses = Counter(
+            "keyconsole_feed_lease_lapses",
+            "Times the change feed's lease had lapsed: verifies read the store meanwhile.",
+            registry=self.registry,
+        )
+        self.remembered_hits = Counter(
+            "keyconsole_remembered_row_hits",
+            "Key lookups answered from rows kept while the change feed is followed.",
+            registry=self.registry,
+        )
+        self._feed_counted = FeedFigures(None, 0, 0)
         # Children made once: a labelled lookup per request would cost more than the count.
         self.verdicts = {
             (endpoint, reason): verifications.labels(endpoint, reason) for endpoint in ENDPOINTS for reason in REASONS
@@ -57,6 +77,16 @@ class ServeMetrics:
     def record(self, endpoint: str, reason: str, seconds: float) -> None:
         self.verdicts[endpoint, reason].inc()
         self.latency[endpoint].observe(seconds)
+
+    def observe_feed(self, figures: FeedFigures | None) -> None:
+        """Bring the feed's figures up to date (each worker, once a second and at a scrape)."""
+        if figures is None:
+            return
+        if figures.staleness_s is not None:
+            self.feed_staleness.set(figures.staleness_s)
+        last, self._feed_counted = self._feed_counted, figures
+        self.feed_lease_lapses.inc(max(0, figures.lease_lapses - last.lease_lapses))
+        self.remembered_hits.inc(max(0, figures.remembered_hits - last.remembered_hits))
 
     def exposition(self) -> bytes:
         if os.environ.get(MULTIPROCESS_ENV):
