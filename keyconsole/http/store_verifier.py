@@ -51,4 +51,4 @@ def _verifiers(source: StoreSource) -> tuple[Verifier, AsyncVerifier]:
 
         return _verifiers(KeyStore(source))
     verifier = Verifier(driver.lookup())
-    return verifier, AsyncVerifier(verifier, local_reads=driver.dialect.embedded)
+    return verifier, AsyncVerifier(verifier)

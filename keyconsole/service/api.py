@@ -53,7 +53,7 @@ class KeyStore:
 
     def async_verifier(self) -> AsyncVerifier:
         """The same verification for an event loop (the FastAPI and Starlette guards)."""
-        return AsyncVerifier(self._verifier, local_reads=self.database.dialect.embedded)
+        return AsyncVerifier(self._verifier)
 
     def seed_demo(self, count: int, progress: Callable[[int], None] | None = None) -> int:
         return demo.seed(self.database, count, actor=self.actor, clock=self._clock, progress=progress)

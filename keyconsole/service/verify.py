@@ -22,6 +22,7 @@ from keyconsole.service.key_state import Reason, in_grace, is_expired
 from keyconsole.store.direct import fork_safety
 from keyconsole.store.direct.followed_rows import FeedFigures
 from keyconsole.store.direct.key_lookup import KeyLookup, KeyState
+from keyconsole.store.direct.remembered_rows import NOT_KNOWN
 
 # Enum member lookups cost a fraction of a microsecond each on Python 3.11; the hot path
 # compares against these module names instead.
@@ -83,6 +84,7 @@ class Verifier:
     def __init__(self, lookup: KeyLookup, clock: Clock = utc_now) -> None:
         self._now = clock
         self._lookup = lookup
+        self._local_reads = lookup.reads_locally
         self._hash_checks = HashCheckCache()
         self._last_used_written: dict[int, float] = {}
         # BLAKE2s digest of a presented key that is well formed -> what is known of it (no
@@ -100,17 +102,21 @@ class Verifier:
         return self._lookup.feed_figures()
 
     def verify(self, presented: object, required: Iterable[str] = ()) -> VerifyResult:
-        return self._verify(presented, required, self._hash_checks.check)  # type: ignore[return-value]
+        return self._verify(presented, required, self._hash_checks.check, at_hand_only=False)  # type: ignore[return-value]
 
-    def verify_if_judged(self, presented: object, required: Iterable[str] = ()) -> VerifyResult | None:
-        """The verdict when it needs no argon2 run (this secret was judged before), else
-        None: an event loop answers the first kind inline and sends the rest to a thread."""
-        return self._verify(presented, required, self._hash_checks.known)
+    def verify_if_at_hand(self, presented: object, required: Iterable[str] = ()) -> VerifyResult | None:
+        """The verdict when it needs neither an argon2 run (this secret was judged before)
+        nor a round trip to a database server (the row is local or kept in memory, no "last
+        used" write is due), else None: an event loop answers the first kind inline and
+        sends the rest to a thread."""
+        return self._verify(presented, required, self._hash_checks.known, at_hand_only=True)
 
     def close(self) -> None:
         self._lookup.close()
 
-    def _verify(self, presented: object, required: Iterable[str], check: HashCheck) -> VerifyResult | None:
+    def _verify(
+        self, presented: object, required: Iterable[str], check: HashCheck, *, at_hand_only: bool
+    ) -> VerifyResult | None:
         if not isinstance(presented, str) or len(presented) != tokens.KEY_LENGTH:
             return _AMBIGUOUS if presented is AMBIGUOUS_KEY else _MALFORMED
         # One digest of the presented key serves every memo: the public id of a key whose
@@ -129,7 +135,13 @@ class Verifier:
                 self._seen.clear()
             self._seen[digest] = seen
         public_id = seen.public_id
-        key = self._lookup.find(public_id)
+        away = at_hand_only and not self._local_reads
+        if away:
+            key = self._lookup.recall(public_id)
+            if key is NOT_KNOWN:
+                return None
+        else:
+            key = self._lookup.find(public_id)
         if key is None:
             return _UNKNOWN
         if key is seen.valid_for or key == seen.valid_for:
@@ -151,6 +163,8 @@ class Verifier:
         # Checked here without the lock (nearly every call ends here) and again under it.
         last = self._last_used_written.get(key.key_id)
         if last is None or time.monotonic() - last >= LAST_USED_INTERVAL_S:
+            if away:
+                return None
             self._note_use(key.key_id)
         return result  # type: ignore[return-value]
 

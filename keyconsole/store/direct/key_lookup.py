@@ -149,6 +149,17 @@ class KeyLookup:
         remembered.keep(public_id, marker, state)
         return state
 
+    @property
+    def reads_locally(self) -> bool:
+        """Whether a lookup reads a local file (SQLite): never a round trip to a server."""
+        return self._embedded
+
+    def recall(self, public_id: str) -> KeyState | None | object:
+        """The row kept in memory for ``public_id`` (None: no such key), or NOT_KNOWN when
+        only the store can answer; never a query."""
+        remembered = self._remembered
+        return NOT_KNOWN if remembered is None else remembered.recall(public_id)
+
     def _check_file(self) -> None:
         """Start afresh on the file now at the store's path if it is not the one open.
 
