@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-serve bench-guards bench-console bench-scan clean
+.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-fleet bench-serve bench-guards bench-console bench-scan clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ bench-verify: $(STAMP)
 
 bench-deployments: $(STAMP) system-packages
 	$(BIN)/python benchmarks/deployments.py
+
+bench-fleet: $(STAMP) system-packages
+	bash scripts/system-packages.sh bench
+	$(BIN)/python benchmarks/fleet.py
 
 bench-serve: $(STAMP)
 	bash scripts/system-packages.sh bench

@@ -26,6 +26,7 @@ from keyconsole.store.direct.change_feed import BOUND_S
 from tests.pg_server import PostgresServer
 from tests.pgbouncer_server import PgBouncer
 from tests.serve_process import ServeProcess
+from tests.tcp_proxy import FreezableProxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -191,6 +192,7 @@ def test_the_server_restarted_mid_run_never_answers_from_memory_beyond_the_bound
         if started >= committed + BOUND_S:
             assert result.reason == "inactive"
             break
+    verifier.close()
 
 
 def test_a_fill_racing_changes_is_never_kept_past_them(pg_server: PostgresServer) -> None:
@@ -227,6 +229,7 @@ def test_a_fill_racing_changes_is_never_kept_past_them(pg_server: PostgresServer
         stop.set()
         for thread in threads:
             thread.join(timeout=10)
+        verifier.close()
     assert wrong == []
 
 
@@ -245,6 +248,7 @@ def test_the_verifier_role_follows_the_feed_but_cannot_write_it(pg_server: Postg
     for _ in range(100):
         assert verifier.verify(key).ok
     figures = verifier.feed_figures()
+    verifier.close()
     assert figures is not None and figures.remembered_hits >= 99  # memory served them
     plain = _plain(verifier_url)
     for statement in (
@@ -323,3 +327,89 @@ def test_serve_reports_how_current_its_rows_are(pg_server: PostgresServer) -> No
     assert figures["keyconsole_remembered_row_hits_total"] >= 15
     assert 0 <= figures["keyconsole_feed_staleness_seconds"] < 1
     assert "keyconsole_feed_lease_lapses_total" in figures
+
+
+def test_a_network_partition_answers_nothing_from_memory_beyond_the_bound(pg_server: PostgresServer) -> None:
+    """Between the verifier and the server nothing passes (no reset either) while the key is
+    deactivated: verifies that start a bound later wait on the store rather than answer
+    from memory, and once the network heals they say "inactive"."""
+    url = pg_server.new_database()
+    key, public_id = _issue(url)
+    server_port = int(_plain(url).rsplit(":", 1)[1].split("/")[0])
+    proxy = FreezableProxy(server_port)
+    try:
+        verifier = StoreVerifier(url.replace(f":{server_port}/", f":{proxy.port}/")).sync
+        assert verifier.verify(key).ok
+        time.sleep(0.2)
+        answers: list[tuple[float, bool]] = []
+        stop = threading.Event()
+
+        def verify_in_a_loop() -> None:
+            while not stop.is_set():
+                started = time.monotonic()
+                answers.append((started, verifier.verify(key).ok))
+
+        thread = threading.Thread(target=verify_in_a_loop)
+        thread.start()
+        time.sleep(0.1)
+        proxy.freeze()
+        frozen = time.monotonic()
+        committed = _deactivate(url, public_id)
+        time.sleep(0.5)
+        assert all(started < frozen + BOUND_S for started, _ in answers), "answered from memory during the partition"
+        proxy.thaw()
+        thawed = time.monotonic()
+        time.sleep(0.5)
+        stop.set()
+        thread.join(timeout=10)
+        verifier.close()
+        after = [ok for started, ok in answers if started >= committed + BOUND_S]
+        assert after and not any(after)
+        assert any(started >= thawed for started, _ in answers)
+    finally:
+        proxy.close()
+
+
+def test_a_failover_to_a_server_that_lacks_the_last_change_forgets_every_row(
+    pg_server: PostgresServer, own_server: PostgresServer
+) -> None:
+    """A key switched off, a copy of the store taken (the replica), the key switched on again
+    on the primary only; verifiers behind one address remember it as active. The address
+    then turns to the replica: a bound later they answer what the replica holds."""
+    url = pg_server.new_database()
+    key, public_id = _issue(url)
+    database = _plain(url).rsplit("/", 1)[1]
+    with KeyStore(url, actor="tester") as admin:
+        admin.keys.set_active(public_id, False)
+    replica_url = own_server.url(database)
+    with psycopg.connect(_plain(own_server.url()), autocommit=True) as server:
+        server.execute(f'CREATE DATABASE "{database}"')
+    dump = subprocess.run(["pg_dump", "--no-owner", _plain(url)], capture_output=True, check=True).stdout
+    subprocess.run(["psql", "-q", "-v", "ON_ERROR_STOP=1", _plain(replica_url)], input=dump, check=True,
+                   capture_output=True)
+    with KeyStore(url, actor="tester") as admin:
+        admin.keys.set_active(public_id, True)
+    # The new primary takes a change of its own: its feed reaches the same number as the old
+    # one's, with another change under it.
+    with KeyStore(replica_url, actor="tester") as replica:
+        replica.keys.create("after the failover", ["users:read"])
+    primary_port = int(_plain(url).rsplit(":", 1)[1].split("/")[0])
+    proxy = FreezableProxy(primary_port)
+    try:
+        verifier = StoreVerifier(url.replace(f":{primary_port}/", f":{proxy.port}/")).sync
+        assert verifier.verify(key).ok
+        time.sleep(0.2)
+        assert verifier.verify(key).ok
+        proxy.turn_to(own_server.port)
+        turned = time.monotonic()
+        verdicts = []
+        while time.monotonic() < turned + 2:
+            started = time.monotonic()
+            try:
+                verdicts.append((started, verifier.verify(key).reason))
+            except StoreUnavailable:
+                continue
+        assert {reason for started, reason in verdicts if started >= turned + BOUND_S} == {"inactive"}
+        verifier.close()
+    finally:
+        proxy.close()

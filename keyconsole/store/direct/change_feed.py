@@ -9,10 +9,11 @@ and answered. A notification (LISTEN) wakes the thread at once, so a change is u
 applied within a round trip of its commit; behind a transaction-mode pooler, where LISTEN
 does not work, the store URL says ``?feed=poll`` and the polling alone keeps the bound.
 
-When the connection fails, the thread connects again (50 ms, doubling up to 1 s) and reads
-from where it stopped: a lost notification costs nothing. If the entries it needs were pruned
-meanwhile, or the feed is not the one it followed (a restore, a failover to another
-database), it forgets every row instead.
+When the connection fails, the thread connects again (50 ms, doubling up to 1 s) and, on the
+same server, reads from where it stopped: a lost notification costs nothing. On a server
+that started since (a restart, a failover to a replica that may lack the last changes), or
+when the entries it needs were pruned meanwhile, it forgets every row and follows the feed
+from its head.
 """
 
 from __future__ import annotations
@@ -36,7 +37,9 @@ RECONNECT_MAX_S = 1.0
 CHANNEL = "keyconsole_key_changes"
 # The entry at the position already applied comes back first: proof nothing was pruned since.
 _NEWER = "SELECT seq, public_ids FROM key_changes WHERE seq >= %s ORDER BY seq"
-_HEAD = "SELECT coalesce(max(seq), 0) FROM key_changes"
+# The feed's head, and when the server process started: another value after a reconnect
+# means a restart or a failover to another server, whose feed may be behind or elsewhere.
+_HEAD = "SELECT coalesce(max(seq), 0), pg_postmaster_start_time() FROM key_changes"
 
 log = logging.getLogger("keyconsole.feed")
 
@@ -91,13 +94,15 @@ class FeedFollower:
 
     def _run(self) -> None:
         pause = RECONNECT_FIRST_S
-        first = True
+        server_started = None
         while not self._stopped.is_set():
             try:
                 self._connection = self._connect()
-                if first:
-                    self._reader.start_from(self._connection.execute(_HEAD).fetchone()[0])
-                    first = False
+                head, started = self._connection.execute(_HEAD).fetchone()
+                if started != server_started:
+                    self._reader.start_from(head)
+                    server_started = started
+                pause = RECONNECT_FIRST_S
                 self._follow(self._connection)
             except self._driver_error as error:
                 self._report(error)
