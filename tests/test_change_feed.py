@@ -413,3 +413,34 @@ def test_a_failover_to_a_server_that_lacks_the_last_change_forgets_every_row(
         verifier.close()
     finally:
         proxy.close()
+
+
+def test_an_idle_process_lets_the_feed_go_and_wakes_on_the_next_verify(
+    pg_server: PostgresServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An API server that verifies nothing for a while costs the database nothing: its
+    follower stops reading and closes its connection; the next verify reads the store
+    (never memory past the bound) and wakes it, and a change made meanwhile counts."""
+    from keyconsole.store.direct import change_feed
+
+    monkeypatch.setattr(change_feed, "IDLE_AFTER_S", 0.3)
+    url = pg_server.new_database()
+    key, public_id = _issue(url)
+    verifier = StoreVerifier(url).sync
+    try:
+        assert verifier.verify(key).ok
+        time.sleep(0.1)
+        assert verifier.verify(key).ok
+        deadline = time.monotonic() + 5
+        while _feed_backends(url):
+            assert time.monotonic() < deadline, "the idle follower kept its connection"
+            time.sleep(0.05)
+        committed = _deactivate(url, public_id)
+        time.sleep(max(0.0, committed + BOUND_S - time.monotonic()))
+        assert verifier.verify(key).reason == "inactive"
+        deadline = time.monotonic() + 5
+        while not _feed_backends(url):
+            assert time.monotonic() < deadline, "the follower did not wake"
+            time.sleep(0.05)
+    finally:
+        verifier.close()

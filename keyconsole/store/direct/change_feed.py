@@ -32,6 +32,10 @@ from keyconsole.store.direct.connectors import error_line
 BOUND_S = 0.1
 # Well inside the bound, so one slow round trip does not let the lease lapse.
 POLL_INTERVAL_S = 0.025
+# A process that answered nothing from memory for this long stops reading the feed and lets
+# its connection go (an idle API server costs the database nothing); its next lookup reads
+# the store and wakes the thread, which catches up by sequence.
+IDLE_AFTER_S = 10.0
 RECONNECT_FIRST_S = 0.05
 RECONNECT_MAX_S = 1.0
 CHANNEL = "keyconsole_key_changes"
@@ -48,6 +52,8 @@ class FeedReader(Protocol):
     """What the follower hands the feed's entries to (FollowedRows)."""
 
     position: int
+    # Lookups answered from memory so far: unchanged for IDLE_AFTER_S, the follower rests.
+    hits: int
 
     def start_from(self, position: int) -> None: ...
 
@@ -68,12 +74,14 @@ class FeedFollower:
         self._stopped = threading.Event()
         self._connection: Any = None
         self._start_lock = threading.Lock()
+        self._wake = threading.Event()
         # Whether the last attempt failed, so the log says it once, and once when it recovers.
         self._failing = False
 
     def start(self) -> None:
-        """Start following (once; later calls return at once)."""
+        """Start following, or wake the thread if it rests."""
         if self._thread is not None:
+            self._wake.set()
             return
         with self._start_lock:
             if self._thread is None and not self._stopped.is_set():
@@ -82,6 +90,7 @@ class FeedFollower:
 
     def stop(self) -> None:
         self._stopped.set()
+        self._wake.set()
         thread = self._thread
         if thread is not None and thread is not threading.current_thread():
             thread.join(timeout=1.0)
@@ -106,16 +115,29 @@ class FeedFollower:
                 self._follow(self._connection)
             except self._driver_error as error:
                 self._report(error)
+            else:
+                # Idle: rest until a lookup finds the lease lapsed (or the store is closed).
+                self._close()
+                self._wake.clear()
+                self._wake.wait()
+                continue
             finally:
                 self._close()
             self._stopped.wait(pause)
             pause = min(pause * 2, RECONNECT_MAX_S)
 
     def _follow(self, connection: Any) -> None:
+        """Follow the feed until the process is idle or stopped (returns) or the connection
+        fails (raises)."""
         if self._listen:
             connection.execute(f"LISTEN {CHANNEL}")
+        hits, quiet_since = -1, time.monotonic()
         while not self._stopped.is_set():
             sent_at = time.monotonic()
+            if self._reader.hits != hits:
+                hits, quiet_since = self._reader.hits, sent_at
+            elif sent_at - quiet_since >= IDLE_AFTER_S:
+                return
             position = self._reader.position
             entries = connection.execute(_NEWER, (position,)).fetchall()
             if position == 0 or (entries and entries[0][0] == position):
