@@ -444,3 +444,15 @@ def test_an_idle_process_lets_the_feed_go_and_wakes_on_the_next_verify(
             time.sleep(0.05)
     finally:
         verifier.close()
+
+
+def test_a_change_made_in_this_process_counts_on_its_very_next_verify(pg_server: PostgresServer) -> None:
+    url = pg_server.new_database()
+    with KeyStore(url, actor="tester") as ks:
+        ks.scopes.add("users:read")
+        issued = ks.keys.create("in-process", ["users:read"])
+        for _ in range(50):
+            assert ks.verify(issued.key).ok
+            time.sleep(0.002)
+        ks.keys.set_active(issued.info.public_id, False)
+        assert ks.verify(issued.key).reason == "inactive"

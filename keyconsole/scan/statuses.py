@@ -76,7 +76,9 @@ def judge_in_store(
     if driver is None:
         return f"cannot read the store {without_password(str(db))!r} directly: give a SQLite file or a PostgreSQL URL"
     try:
-        lookup = ready_lookup(driver)
+        # Each key found is asked about once: reading the store every time is as fast, and
+        # as current as it gets.
+        lookup = ready_lookup(driver, remember=False)
     except driver.driver_error as error:
         return f"cannot use the store {driver.display_name}: {error_line(error)}"
     if isinstance(lookup, str):

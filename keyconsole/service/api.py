@@ -37,6 +37,9 @@ class KeyStore:
         self.backups = BackupService(self.database, self.actor, clock)
         self._clock = clock
         self._verifier = Verifier(self.database.key_lookup(), clock)
+        # This process's own change counts on its very next verify, on PostgreSQL too
+        # (other processes see it within the change feed's bound).
+        self.database.after_each_write(self._verifier.forget_remembered)
 
     @property
     def display_name(self) -> str:

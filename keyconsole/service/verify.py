@@ -97,6 +97,10 @@ class Verifier:
         # A lock another thread held at the fork stays held forever in the child.
         self._last_used_lock = threading.Lock()
 
+    def forget_remembered(self) -> None:
+        """Drop the rows kept from PostgreSQL's change feed (after a change made here)."""
+        self._lookup.forget_remembered()
+
     def feed_figures(self) -> FeedFigures | None:
         """How current the rows kept from PostgreSQL's change feed are (None on SQLite)."""
         return self._lookup.feed_figures()

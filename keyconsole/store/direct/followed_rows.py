@@ -2,8 +2,9 @@
 
 A row is given back only while the feed's lease holds (store/direct/change_feed.py: read
 less than ``BOUND_S`` ago), and is dropped when an entry naming its key arrives. A row whose
-query began before a change must never outlive that change: a fill is tagged with the feed's
-position read before its query and kept only if no entry was applied meanwhile. When the
+query began before a change must never outlive that change: a fill is tagged with the count
+of drops read before its query and kept only if nothing was dropped meanwhile (an entry
+applied, or a change made by this very process, which drops every row at once). When the
 lease has lapsed (the feed cannot be read, the thread is late), every lookup reads the store,
 which answers or fails closed: nothing is answered from memory beyond the bound.
 """
@@ -41,6 +42,8 @@ class FollowedRows:
     def _reset(self) -> None:
         self._rows: dict[str, Any] = {}
         self.position = 0
+        # Bumped whenever rows are dropped: a fill whose query began before keeps nothing.
+        self._drops = 0
         # Until when (time.monotonic()) remembered rows may be given back.
         self._valid_until = 0.0
         self._confirmed_at: float | None = None
@@ -60,16 +63,16 @@ class FollowedRows:
         return row
 
     def marker(self) -> int | None:
-        """The feed's position, read before the query whose row goes to ``keep``; None while
-        the lease has lapsed (nothing is kept then)."""
-        return self.position if time.monotonic() < self._valid_until else None
+        """Read before the query whose row goes to ``keep``: None while the lease has lapsed
+        (nothing is kept then)."""
+        return self._drops if time.monotonic() < self._valid_until else None
 
     def keep(self, key: str, marker: int | None, row: Any) -> None:
         if marker is None:
             return
         with self._lock:
-            # An entry applied since the query began may be newer than the row read.
-            if self.position != marker:
+            # Rows dropped since the query began: the row read may predate what dropped them.
+            if self._drops != marker:
                 return
             if len(self._rows) >= ENTRIES:
                 self._rows.clear()
@@ -85,12 +88,21 @@ class FollowedRows:
         """Forget every row; the feed is followed from ``position``."""
         with self._lock:
             self._rows.clear()
+            self._drops += 1
             self.position = position
+
+    def forget(self) -> None:
+        """Drop every row, and any fill under way."""
+        with self._lock:
+            self._rows.clear()
+            self._drops += 1
 
     def apply(self, entries: list[tuple[int, str | None]], sent_at: float) -> None:
         """Drop the rows ``entries`` name and renew the lease from ``sent_at``, when the read
         that found them was sent."""
         with self._lock:
+            if entries:
+                self._drops += 1
             for seq, public_ids in entries:
                 if public_ids is None:
                     self._rows.clear()

@@ -252,6 +252,12 @@ class KeyLookup:
         self._pool.give_back(item)
         return True
 
+    def forget_remembered(self) -> None:
+        """Drop the rows kept from PostgreSQL's change feed, and any fill under way. (SQLite's
+        commit watch sees every commit by itself.)"""
+        if isinstance(self._remembered, FollowedRows):
+            self._remembered.forget()
+
     def feed_figures(self) -> FeedFigures | None:
         """How current the rows kept from PostgreSQL's change feed are; None where no feed
         is followed (SQLite, a one-shot lookup)."""

@@ -40,6 +40,7 @@ class Database:
             ensure_schema(self.engine, self.location.display())
             if self.location.is_sqlite:
                 enable_wal(self.engine)
+        self._after_write: list[Callable[[], None]] = []
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(
             self.engine.execution_options(**{WRITE_OPTION: True}), expire_on_commit=False
@@ -92,6 +93,12 @@ class Database:
     def write(self) -> Iterator[Session]:
         with self.translate_errors(writing=True), self._writers.begin() as session:
             yield session
+        for committed in self._after_write:
+            committed()
+
+    def after_each_write(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once each write transaction of this Database has committed."""
+        self._after_write.append(callback)
 
     @contextmanager
     def translate_errors(self, *, writing: bool = False) -> Iterator[None]:
