@@ -17,8 +17,6 @@ mode (`make system-packages`), and needs wrk (`make bench-serve` installs it). P
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import shutil
 import statistics
 import subprocess
@@ -37,6 +35,7 @@ from serve import free_port, stop, wait_until_answering, wrk  # noqa: E402
 
 from keyconsole import KeyStore  # noqa: E402
 from keyconsole.store.direct.change_feed import BOUND_S  # noqa: E402
+from tests.feed_worker import reports, verifying_processes  # noqa: E402
 from tests.pg_server import PostgresServer  # noqa: E402
 from tests.pgbouncer_server import PgBouncer, pgbouncer_binary  # noqa: E402
 
@@ -92,49 +91,32 @@ def revocation_delays(url: str, tmp: Path, keys: int) -> tuple[list[float], int]
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _, port in servers
     ]
-    env = {**os.environ, "KEYCONSOLE_DB": url, "PYTHONPATH": str(ROOT)}
-    workers = [
-        subprocess.Popen([PYTHON, "-m", "tests.feed_worker"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                         text=True, env=env, cwd=ROOT)
-        for _ in range(VERIFIERS)
-    ]
     committed: list[float] = []
     try:
-        for worker in workers:
-            assert worker.stdin is not None and worker.stdout is not None
-            worker.stdin.write(" ".join(key for key, _ in issued) + "\n")
-            worker.stdin.flush()
-        for worker in workers:
-            assert worker.stdout is not None and worker.stdout.readline().strip() == "ready"
-        time.sleep(1)
-        with KeyStore(url, actor="benchmark") as admin:
-            for _, public_id in issued:
-                admin.keys.set_active(public_id, False)
-                committed.append(time.monotonic())
-                time.sleep(0.2)
-        time.sleep(0.5)
-        reports = []
-        for worker in workers:
-            assert worker.stdin is not None and worker.stdout is not None
-            worker.stdin.write("stop\n")
-            worker.stdin.flush()
-            reports.append(json.loads(worker.stdout.readline()))
+        with verifying_processes(url, [key for key, _ in issued], VERIFIERS) as workers:
+            time.sleep(1)
+            with KeyStore(url, actor="benchmark") as admin:
+                for _, public_id in issued:
+                    admin.keys.set_active(public_id, False)
+                    committed.append(time.monotonic())
+                    time.sleep(0.2)
+            time.sleep(0.5)
+            seen = reports(workers)
     finally:
-        for process in [*loads, *workers]:
-            if process.poll() is None:
-                process.kill()
-            process.wait()
+        for load in loads:
+            load.kill()
+            load.wait()
         for process, _ in servers:
             stop(process)
     delays = [
         (report["first_refused"][n] - committed[n]) * 1000
-        for report in reports for n in range(keys) if report["first_refused"][n] is not None
+        for report in seen for n in range(keys) if report["first_refused"][n] is not None
     ]
     late = sum(
-        1 for report in reports for n in range(keys)
+        1 for report in seen for n in range(keys)
         if report["last_ok"][n] is not None and report["last_ok"][n] >= committed[n] + BOUND_S
     )
-    missing = sum(1 for report in reports for n in range(keys) if report["first_refused"][n] is None)
+    missing = sum(1 for report in seen for n in range(keys) if report["first_refused"][n] is None)
     return delays, late + missing
 
 

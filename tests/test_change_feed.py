@@ -5,15 +5,9 @@ through beyond the bound."""
 
 from __future__ import annotations
 
-import json
-import os
 import subprocess
-import sys
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,6 +17,7 @@ from keyconsole import KeyStore
 from keyconsole.errors import StoreUnavailable
 from keyconsole.http.store_verifier import StoreVerifier
 from keyconsole.store.direct.change_feed import BOUND_S
+from tests.feed_worker import reports, verifying_processes
 from tests.pg_server import PostgresServer
 from tests.pgbouncer_server import PgBouncer
 from tests.serve_process import ServeProcess
@@ -30,7 +25,6 @@ from tests.tcp_proxy import FreezableProxy
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
 PROCESSES = 4
 
 
@@ -52,73 +46,34 @@ def _deactivate(url: str, public_id: str) -> float:
         return time.monotonic()
 
 
-@contextmanager
-def _verifying_processes(url: str, key: str, count: int = PROCESSES) -> Iterator[list[subprocess.Popen[str]]]:
-    env = {**os.environ, "KEYCONSOLE_DB": url, "PYTHONPATH": str(ROOT)}
-    workers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.feed_worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT,
-        )
-        for _ in range(count)
-    ]
-    try:
-        for worker in workers:
-            assert worker.stdin is not None and worker.stdout is not None
-            worker.stdin.write(key + "\n")
-            worker.stdin.flush()
-        for worker in workers:
-            assert worker.stdout is not None
-            assert worker.stdout.readline().strip() == "ready"
-        yield workers
-    finally:
-        for worker in workers:
-            if worker.poll() is None:
-                worker.kill()
-            worker.wait(timeout=10)
-
-
-def _reports(workers: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
-    reports = []
-    for worker in workers:
-        assert worker.stdin is not None and worker.stdout is not None
-        worker.stdin.write("stop\n")
-        worker.stdin.flush()
-        reports.append(json.loads(worker.stdout.readline()))
-        worker.wait(timeout=10)
-    return reports
-
-
-def _assert_within_bound(reports: list[dict[str, Any]], committed: float) -> None:
-    for report in reports:
+def _assert_within_bound(seen: list[dict[str, Any]], committed: float) -> None:
+    for report in seen:
         (first_refused,), (last_ok,) = report["first_refused"], report["last_ok"]
         assert first_refused is not None, report
         # No verify that started a bound after the commit said "ok".
         assert last_ok is not None and last_ok < committed + BOUND_S, (report, committed)
 
 
-def test_a_deactivation_is_refused_within_the_bound_by_four_processes(pg_server: PostgresServer) -> None:
-    url = pg_server.new_database()
+@pytest.mark.parametrize("through", ["direct", "pgbouncer"])
+def test_a_deactivation_is_refused_within_the_bound_by_four_processes(
+    request: pytest.FixtureRequest, pg_server: PostgresServer, through: str
+) -> None:
+    """Directly, LISTEN wakes the followers; through PgBouncer in transaction mode, where
+    LISTEN does not work, they read the feed at the bound's rate (feed=poll)."""
+    if through == "direct":
+        url = pg_server.new_database()
+    else:
+        bouncer: PgBouncer = request.getfixturevalue("pgbouncer")
+        url = bouncer.url(pg_server.new_database()) + "?prepare_threshold=none&feed=poll"
     key, public_id = _issue(url)
-    with _verifying_processes(url, key) as workers:
+    with verifying_processes(url, [key], PROCESSES) as workers:
         time.sleep(0.3)
         committed = _deactivate(url, public_id)
         time.sleep(0.5)
-        reports = _reports(workers)
-    _assert_within_bound(reports, committed)
+        seen = reports(workers)
+    _assert_within_bound(seen, committed)
     # Warm verifies came from memory: far more calls than round trips could make.
-    assert all(int(report["calls"] or 0) > 5000 for report in reports), reports
-
-
-def test_through_pgbouncer_the_feed_is_polled_within_the_bound(pg_server: PostgresServer, pgbouncer: PgBouncer) -> None:
-    url = pgbouncer.url(pg_server.new_database()) + "?prepare_threshold=none&feed=poll"
-    key, public_id = _issue(url)
-    with _verifying_processes(url, key) as workers:
-        time.sleep(0.3)
-        committed = _deactivate(url, public_id)
-        time.sleep(0.5)
-        reports = _reports(workers)
-    _assert_within_bound(reports, committed)
+    assert all(report["calls"] > 5000 for report in seen), seen
 
 
 def _feed_backends(url: str) -> list[int]:
@@ -138,7 +93,7 @@ def test_the_feed_lost_then_a_deactivation_then_caught_up_by_sequence(pg_server:
     key, public_id = _issue(url)
     server_url, database = _plain(url).rsplit("/", 1)
     with (
-        _verifying_processes(url, key) as workers,
+        verifying_processes(url, [key], PROCESSES) as workers,
         psycopg.connect(_plain(url), autocommit=True) as owner,
         psycopg.connect(f"{server_url}/postgres", autocommit=True) as server,
     ):
@@ -157,8 +112,8 @@ def test_the_feed_lost_then_a_deactivation_then_caught_up_by_sequence(pg_server:
             assert time.monotonic() < deadline, "the followers did not connect again"
             time.sleep(0.05)
         time.sleep(0.5)
-        reports = _reports(workers)
-    _assert_within_bound(reports, committed)
+        seen = reports(workers)
+    _assert_within_bound(seen, committed)
 
 
 def test_the_server_restarted_mid_run_never_answers_from_memory_beyond_the_bound(own_server: PostgresServer) -> None:
