@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-fleet bench-serve bench-guards bench-console bench-scan clean
+.PHONY: run test lint-imports system-packages bench-verify bench-deployments bench-fleet bench-usage bench-serve bench-guards bench-console bench-scan clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench-deployments: $(STAMP) system-packages
 bench-fleet: $(STAMP) system-packages
 	bash scripts/system-packages.sh bench
 	$(BIN)/python benchmarks/fleet.py
+
+bench-usage: $(STAMP)
+	$(BIN)/python benchmarks/usage.py
 
 bench-serve: $(STAMP)
 	bash scripts/system-packages.sh bench

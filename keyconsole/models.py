@@ -74,6 +74,33 @@ class KeyUse(Base):
     last_used_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class _KeyUsage:
+    """Verifies of one key in one period (migration 0012), by outcome."""
+
+    key_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    accepted: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    inactive: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    missing_scope: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    wrong_secret: Mapped[int] = mapped_column(BigInteger, server_default="0")
+    throttled: Mapped[int] = mapped_column(BigInteger, server_default="0")
+
+
+class KeyUsageHour(_KeyUsage, Base):
+    """Per UTC hour, kept 14 days (service/usage_flush.py prunes)."""
+
+    __tablename__ = "key_usage_hours"
+
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+
+
+class KeyUsageDay(_KeyUsage, Base):
+    """Per UTC day, kept 400 days."""
+
+    __tablename__ = "key_usage_days"
+
+    day: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
+
+
 class KeyChange(Base):
     """One change that can alter a verdict, numbered in commit order (migration 0011):
     the public ids it touched, or None for any key. Written by PostgreSQL's triggers only,

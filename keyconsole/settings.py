@@ -7,6 +7,10 @@ itself and no bad value is quietly replaced by a default.
 - ``KEYCONSOLE_CLIPBOARD_CLEAR_S``: seconds until a copied key is wiped from the local
   clipboard (default 30; 0 keeps it).
 - ``KEYCONSOLE_DEBUG``: any value shows a traceback instead of the one-line error.
+- ``KEYCONSOLE_USAGE_FLUSH_S``: seconds between two additions of a verifying process's usage
+  counts to the store (default 10; a crash loses at most that much; 0 counts nothing).
+- ``KEYCONSOLE_USAGE_HOURS_KEPT_DAYS`` / ``KEYCONSOLE_USAGE_DAYS_KEPT_DAYS``: how long hourly
+  and daily usage rows are kept (default 14 and 400 days).
 """
 
 from __future__ import annotations
@@ -22,11 +26,19 @@ STORE_URL = "KEYCONSOLE_DB"
 EXPIRY_WARN_DAYS = "KEYCONSOLE_EXPIRY_WARN_DAYS"
 CLIPBOARD_CLEAR_S = "KEYCONSOLE_CLIPBOARD_CLEAR_S"
 DEBUG = "KEYCONSOLE_DEBUG"
+USAGE_FLUSH_S = "KEYCONSOLE_USAGE_FLUSH_S"
+USAGE_HOURS_KEPT_DAYS = "KEYCONSOLE_USAGE_HOURS_KEPT_DAYS"
+USAGE_DAYS_KEPT_DAYS = "KEYCONSOLE_USAGE_DAYS_KEPT_DAYS"
 
 DEFAULT_EXPIRY_WARN_DAYS = 14
 DEFAULT_CLIPBOARD_CLEAR_S = 30.0
 _MAX_EXPIRY_WARN_DAYS = 3650
 _MAX_CLIPBOARD_CLEAR_S = 86_400.0
+DEFAULT_USAGE_FLUSH_S = 10.0
+_MAX_USAGE_FLUSH_S = 3600.0
+DEFAULT_USAGE_HOURS_KEPT_DAYS = 14
+DEFAULT_USAGE_DAYS_KEPT_DAYS = 400
+_MAX_USAGE_KEPT_DAYS = 36_500
 
 T = TypeVar("T")
 
@@ -49,9 +61,24 @@ def expiry_warning(environ: Mapping[str, str] | None = None) -> timedelta:
 
 def clipboard_clear_s(environ: Mapping[str, str] | None = None) -> float:
     return _read(
-        CLIPBOARD_CLEAR_S, environ, DEFAULT_CLIPBOARD_CLEAR_S, _seconds,
+        CLIPBOARD_CLEAR_S, environ, DEFAULT_CLIPBOARD_CLEAR_S, _seconds_up_to(_MAX_CLIPBOARD_CLEAR_S),
         f"a number of seconds from 0 to {_MAX_CLIPBOARD_CLEAR_S:g} (0 keeps the key)",
     )
+
+
+def usage_flush_s(environ: Mapping[str, str] | None = None) -> float:
+    return _read(
+        USAGE_FLUSH_S, environ, DEFAULT_USAGE_FLUSH_S, _seconds_up_to(_MAX_USAGE_FLUSH_S),
+        f"a number of seconds from 0 to {_MAX_USAGE_FLUSH_S:g} (0 counts nothing)",
+    )
+
+
+def usage_kept(environ: Mapping[str, str] | None = None) -> tuple[timedelta, timedelta]:
+    """How long hourly and daily usage rows are kept."""
+    takes = f"a whole number of days from 1 to {_MAX_USAGE_KEPT_DAYS}"
+    hours = _read(USAGE_HOURS_KEPT_DAYS, environ, DEFAULT_USAGE_HOURS_KEPT_DAYS, _days, takes)
+    days = _read(USAGE_DAYS_KEPT_DAYS, environ, DEFAULT_USAGE_DAYS_KEPT_DAYS, _days, takes)
+    return timedelta(days=hours), timedelta(days=days)
 
 
 def debug(environ: Mapping[str, str] | None = None) -> bool:
@@ -79,9 +106,17 @@ def _whole_number(most: int) -> Callable[[str], int | None]:
     return parse
 
 
-def _seconds(text: str) -> float | None:
-    try:
-        seconds = float(text)
-    except ValueError:
-        return None
-    return seconds if 0 <= seconds <= _MAX_CLIPBOARD_CLEAR_S else None
+def _days(text: str) -> int | None:
+    days = _whole_number(_MAX_USAGE_KEPT_DAYS)(text)
+    return days if days else None
+
+
+def _seconds_up_to(most: float) -> Callable[[str], float | None]:
+    def parse(text: str) -> float | None:
+        try:
+            seconds = float(text)
+        except ValueError:
+            return None
+        return seconds if 0 <= seconds <= most else None
+
+    return parse

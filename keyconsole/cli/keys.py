@@ -1,4 +1,4 @@
-"""`keyconsole keys …`: list, create, show, edit, activate, deactivate, rotate."""
+"""`keyconsole keys …`: list, create, show, edit, activate, deactivate, rotate, usage."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from keyconsole.service.clock import utc_now
 from keyconsole.service.key_query import SORTS, STATUS_FILTERS, UNCHANGED, KeyQuery
 from keyconsole.service.keys import Switched
 from keyconsole.service.records import IssuedKey, KeyInfo
+from keyconsole.service.usage import PERIODS, USAGE_COUNTS
 from keyconsole.service.validation import parse_duration, parse_expiry
 
 
@@ -246,3 +247,31 @@ def _describe(info: KeyInfo) -> None:
     for label, value in rows:
         click.echo(f"{label + ':':<18}{value}")
 
+
+@keys.command()
+@common_options
+@click.argument("refs", metavar="[KEY]...", nargs=-1)
+@click.option("--since", default="7d", show_default=True, metavar="DURATION", help="How far back (24h, 7d, 2w).")
+@click.option("--by", type=click.Choice(PERIODS), default="day", show_default=True, help="One row per UTC hour or day.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "csv"]), default=None,
+              help="text (a table), json (as --json) or csv (one row per key and period).")
+def usage(refs: tuple[str, ...], since: str, by: str, output_format: str | None) -> None:
+    """How many verifies each key saw (of the KEYs named, else of every key used), by
+    outcome; counted by every verifying process and added to the store every 10 s."""
+    found = settings().open().usage.of_keys(refs, since=parse_duration(since), by=by)  # type: ignore[arg-type]
+    output_format = output_format or ("json" if settings().as_json else "text")
+    if output_format == "json":
+        emit_json([key.to_json() for key in found])
+        return
+    if output_format == "csv":
+        emit_csv([
+            {"id": key.public_id, "name": key.name, **period.to_json()} for key in found for period in key.periods
+        ])
+        return
+    if not found:
+        note(f"no key was verified in the last {since}")
+        return
+    table(
+        ["NAME", "KEY ID", "CALLS", *(count.upper().replace("_", " ") for count in USAGE_COUNTS)],
+        [[safe(key.name), key.public_id, f"{sum(key.totals):,}", *(f"{n:,}" for n in key.totals)] for key in found],
+    )

@@ -1,6 +1,6 @@
 """Prometheus metrics: verifications by endpoint and reason, their latency, store errors,
 and on PostgreSQL how current the rows kept from the change feed are. Nothing per key: a
-label per key would grow with the store (per-key usage is the CLI's, not the scrape's).
+label per key would grow with the store (per-key usage: `keyconsole keys usage`).
 
 Label values come from fixed sets (endpoints, verify reasons), never from a request. With
 several workers each process writes its figures to a shared folder

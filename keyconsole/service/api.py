@@ -15,6 +15,7 @@ from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.keys import KeyService
 from keyconsole.service.policy import PolicyService
 from keyconsole.service.scopes import ScopeService
+from keyconsole.service.usage import UsageService
 from keyconsole.service.verify import Verifier, VerifyResult
 from keyconsole.store.orm import Database
 
@@ -35,6 +36,7 @@ class KeyStore:
         self.access = AccessService(self.database, self.actor, clock)
         self.policy = PolicyService(self.database, self.actor, clock)
         self.backups = BackupService(self.database, self.actor, clock)
+        self.usage = UsageService(self.database, self.keys, clock)
         self._clock = clock
         self._verifier = Verifier(self.database.key_lookup(), clock)
         # This process's own change counts on its very next verify, on PostgreSQL too

@@ -15,10 +15,12 @@ import time
 from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
-from keyconsole import tokens
+from keyconsole import settings, tokens
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.hash_cache import HashCheckCache, Verdict
 from keyconsole.service.key_state import Reason, in_grace, is_expired
+from keyconsole.service.usage_flush import UsageFlusher
+from keyconsole.service.usage_tally import ACCEPTED, INACTIVE, MISSING_SCOPE, OUTCOME_OF, Counters, UsageTally
 from keyconsole.store.direct import fork_safety
 from keyconsole.store.direct.followed_rows import FeedFigures
 from keyconsole.store.direct.key_lookup import KeyLookup, KeyState
@@ -60,6 +62,8 @@ class _Seen(NamedTuple):
     public_id: str
     valid_for: KeyState | None
     result: VerifyResult | None
+    # The key's usage counters (service/usage_tally.py), None when nothing is counted.
+    counters: Counters | None = None
 
 
 class AmbiguousKey:
@@ -81,9 +85,18 @@ class Verifier:
     Imports no SQLAlchemy, so `keyconsole verify` can run it on a directly opened store.
     """
 
-    def __init__(self, lookup: KeyLookup, clock: Clock = utc_now) -> None:
+    def __init__(self, lookup: KeyLookup, clock: Clock = utc_now, *, usage_flush_s: float | None = None) -> None:
+        """``usage_flush_s``: how often usage counts are added to the store (by default
+        KEYCONSOLE_USAGE_FLUSH_S); 0 counts nothing."""
         self._now = clock
         self._lookup = lookup
+        every_s = settings.usage_flush_s() if usage_flush_s is None else usage_flush_s
+        self._usage: UsageTally | None = None
+        if every_s > 0:
+            self._usage = UsageTally(lambda: self._flusher.start())
+            self._flusher = UsageFlusher(
+                self._usage, lookup.add_usage, lookup.driver_error, clock, every_s=every_s, kept=settings.usage_kept()
+            )
         self._local_reads = lookup.reads_locally
         self._hash_checks = HashCheckCache()
         self._last_used_written: dict[int, float] = {}
@@ -115,7 +128,13 @@ class Verifier:
         sends the rest to a thread."""
         return self._verify(presented, required, self._hash_checks.known, at_hand_only=True)
 
+    def flush_usage(self) -> bool:
+        """Add the usage counted so far to the store now; False when it could not."""
+        return self._usage is None or self._flusher.flush()
+
     def close(self) -> None:
+        if self._usage is not None:
+            self._flusher.close()
         self._lookup.close()
 
     def _verify(
@@ -151,26 +170,39 @@ class Verifier:
         if key is seen.valid_for or key == seen.valid_for:
             # The same row this secret was found valid for: its current hash, active, these
             # scopes. Only what time and the caller change is left to check.
-            result = seen.result
+            result, counters = seen.result, seen.counters
         else:
             result, lasting = self._judge(presented, digest, public_id, key, check)
-            if result is None or not result.ok:
+            if result is None:
+                return None
+            counters = None if self._usage is None else self._usage.counters(key.key_id)
+            if not result.ok:
+                if counters is not None:
+                    next(counters[OUTCOME_OF[result.reason]])
                 return result
             if lasting:
-                self._seen[digest] = _Seen(public_id, key, result)
+                self._seen[digest] = _Seen(public_id, key, result, counters)
         # None first: most keys never expire, and for them the clock is not read.
         if key.expires_at is not None and is_expired(key.expires_at, self._now()):
-            return VerifyResult(False, Reason.EXPIRED, public_id, key.scopes)
+            return self._counted(VerifyResult(False, Reason.EXPIRED, public_id, key.scopes), counters, INACTIVE)
         for scope in required:
             if scope not in key.scopes:
-                return VerifyResult(False, Reason.MISSING_SCOPE, public_id, key.scopes)
+                return self._counted(VerifyResult(False, Reason.MISSING_SCOPE, public_id, key.scopes), counters, MISSING_SCOPE)
         # Checked here without the lock (nearly every call ends here) and again under it.
         last = self._last_used_written.get(key.key_id)
         if last is None or time.monotonic() - last >= LAST_USED_INTERVAL_S:
             if away:
                 return None
             self._note_use(key.key_id)
+        if counters is not None:
+            next(counters[ACCEPTED])
         return result  # type: ignore[return-value]
+
+    @staticmethod
+    def _counted(result: VerifyResult, counters: Counters | None, outcome: int) -> VerifyResult:
+        if counters is not None:
+            next(counters[outcome])
+        return result
 
     def _judge(
         self, presented: str, digest: bytes, public_id: str, key: KeyState, check: HashCheck

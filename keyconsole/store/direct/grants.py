@@ -1,8 +1,8 @@
 """The rights keyconsole grants a PostgreSQL role, as SQL: verifier, viewer, admin.
 
 - verifier: reads what verification reads, follows the change feed (key_changes, read
-  only) and writes nothing but key_uses ("last used"), so it can lock no row an admin
-  changes;
+  only) and writes nothing but "last used" (key_uses) and usage counts (key_usage_hours,
+  key_usage_days), so it can lock no row an admin changes;
 - viewer: reads keys, scopes and the audit, changes nothing;
 - admin: every key and scope operation; the audit only grows (INSERT, no UPDATE or DELETE
   on its rows; the chain's head row moves forward with each event).
@@ -22,7 +22,10 @@ from keyconsole.store.migrations import VERSION_TABLE
 KINDS = ("verifier", "viewer", "admin")
 _KEY_TABLES = ("api_keys", "scopes", "key_scopes", "key_uses")
 _AUDIT_TABLES = ("audit_events", "audit_head")
-_ALL_TABLES = (*_KEY_TABLES, *_AUDIT_TABLES, "key_changes", "keyconsole_grants", "keyconsole_policy", VERSION_TABLE)
+_USAGE_TABLES = ("key_usage_hours", "key_usage_days")
+_ALL_TABLES = (
+    *_KEY_TABLES, *_AUDIT_TABLES, *_USAGE_TABLES, "key_changes", "keyconsole_grants", "keyconsole_policy", VERSION_TABLE,
+)
 # The serial columns' sequences (SQLAlchemy's SERIAL names them table_column_seq).
 _SEQUENCES = ("api_keys_id_seq", "scopes_id_seq", "audit_events_id_seq", "key_changes_seq_seq")
 _ROLE_NAME_MAX = 63
@@ -59,6 +62,8 @@ def _granted(kind: str, who: str) -> list[str]:
             f"GRANT SELECT ON api_keys, scopes, key_scopes, key_changes, {VERSION_TABLE} TO {who}",
             # SELECT too: INSERT ... ON CONFLICT DO UPDATE reads the row it updates.
             f"GRANT SELECT, INSERT, UPDATE ON key_uses TO {who}",
+            # Counts added every few seconds, and rows past their keeping pruned.
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON {', '.join(_USAGE_TABLES)} TO {who}",
         ]
     else:
         granted.append(f"GRANT SELECT ON {', '.join(_ALL_TABLES)} TO {who}")

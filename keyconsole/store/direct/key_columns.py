@@ -15,6 +15,8 @@ LISTED = (
 LOOKED_UP = ("id", "active", "expires_at", "secret_hash", "previous_hash", "previous_hash_until")
 # Columns kept outside api_keys (migration 0010), as the raw SQL reads them by the same name.
 ELSEWHERE = {"last_used_at": "(SELECT u.last_used_at FROM key_uses u WHERE u.key_id = api_keys.id) AS last_used_at"}
+# A key's usage counts per period (migration 0012): what its verifies ended as.
+USAGE_COUNTS = ("accepted", "inactive", "missing_scope", "wrong_secret", "throttled")
 
 
 def select_list(columns: tuple[str, ...]) -> str:

@@ -22,7 +22,7 @@ takes no connection.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -36,6 +36,7 @@ from keyconsole.store.direct.followed_rows import FeedFigures, FollowedRows
 from keyconsole.store.direct.key_columns import LOOKED_UP, select_list
 from keyconsole.store.direct.remembered_rows import NOT_KNOWN, RememberedRows
 from keyconsole.store.direct.sqlite_ownership import FileIdentity, ImmutableConnection, files_beside, identity, prove_own_lock
+from keyconsole.store.direct.usage_writes import add_usage
 
 # One row per key, its scopes joined by spaces (scope names cannot hold one, see
 # service/validation.py): a single row is cheaper to fetch and unpack than one per scope.
@@ -148,6 +149,10 @@ class KeyLookup:
         state = self._find_in_store(public_id)
         remembered.keep(public_id, marker, state)
         return state
+
+    @property
+    def driver_error(self) -> type[Exception]:
+        return self._driver_error
 
     @property
     def reads_locally(self) -> bool:
@@ -263,6 +268,22 @@ class KeyLookup:
         is followed (SQLite, a one-shot lookup)."""
         remembered = self._remembered
         return remembered.figures() if isinstance(remembered, FollowedRows) else None
+
+    def add_usage(
+        self,
+        periods: Mapping[tuple[str, str], datetime],
+        counts: Mapping[int, tuple[int, ...]],
+        prune_before: Mapping[tuple[str, str], datetime] | None = None,
+    ) -> None:
+        """Add usage counts to the store in one transaction (store/direct/usage_writes.py);
+        raises the driver's error or StoreUnavailable when it cannot."""
+        item = self._pool.take()
+        try:
+            add_usage(item.connection, self._dialect, periods, counts, prune_before)
+        except BaseException:
+            self._pool.discard(item)
+            raise
+        self._pool.give_back(item)
 
     def close(self) -> None:
         """Close the idle connections (a connection in use closes when it comes back)."""

@@ -1,0 +1,110 @@
+"""Reading per-key usage (migration 0012) for the CLI and the console: how many verifies each
+key saw per UTC hour or day, by outcome, as verifying processes added them
+(service/usage_flush.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import select
+
+from keyconsole.errors import InvalidInput
+from keyconsole.models import ApiKey, KeyUsageDay, KeyUsageHour
+from keyconsole.service.clock import Clock, utc_now
+from keyconsole.service.keys import KeyService
+from keyconsole.store.direct.key_columns import USAGE_COUNTS
+
+__all__ = ["PERIODS", "USAGE_COUNTS", "KeyUsage", "UsagePeriod", "UsageService"]
+from keyconsole.store.orm import Database
+
+Period = Literal["hour", "day"]
+PERIODS: tuple[Period, ...] = ("hour", "day")
+
+
+@dataclass(frozen=True, slots=True)
+class UsagePeriod:
+    start: datetime
+    # One count per outcome, in USAGE_COUNTS order.
+    counts: tuple[int, ...]
+
+    @property
+    def calls(self) -> int:
+        return sum(self.counts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"start": self.start.isoformat(), "calls": self.calls, **dict(zip(USAGE_COUNTS, self.counts, strict=True))}
+
+
+@dataclass(frozen=True, slots=True)
+class KeyUsage:
+    public_id: str
+    name: str
+    by: Period
+    since: datetime
+    # Periods with at least one verify, oldest first.
+    periods: tuple[UsagePeriod, ...]
+
+    @property
+    def totals(self) -> tuple[int, ...]:
+        return tuple(sum(column) for column in zip(*(p.counts for p in self.periods), strict=True)) or (0,) * len(
+            USAGE_COUNTS
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        totals = self.totals
+        return {
+            "id": self.public_id,
+            "name": self.name,
+            "by": self.by,
+            "since": self.since.isoformat(),
+            "calls": sum(totals),
+            **dict(zip(USAGE_COUNTS, totals, strict=True)),
+            "periods": [period.to_json() for period in self.periods],
+        }
+
+
+def period_start(moment: datetime, by: Period) -> datetime:
+    hour = moment.replace(minute=0, second=0, microsecond=0)
+    return hour if by == "hour" else hour.replace(hour=0)
+
+
+class UsageService:
+    def __init__(self, database: Database, keys: KeyService, clock: Clock = utc_now) -> None:
+        self._database = database
+        self._keys = keys
+        self._now = clock
+
+    def of_keys(self, refs: Sequence[str] = (), *, since: timedelta = timedelta(days=7), by: Period = "day") -> list[KeyUsage]:
+        """Usage since ``since`` ago (from the start of that hour or day), per ``by``: of the
+        keys named (each one, used or not, in the order given), or else of every key used in
+        that time, the busiest first."""
+        if by not in PERIODS:
+            raise InvalidInput(f"usage is kept by hour or by day, not {by!r}")
+        if since <= timedelta(0):
+            raise InvalidInput("--since must be a positive duration, e.g. 7d")
+        start = period_start(self._now() - since, by)
+        named = [self._keys.get(ref) for ref in refs]
+        model = KeyUsageHour if by == "hour" else KeyUsageDay
+        period = model.hour if model is KeyUsageHour else model.day  # type: ignore[attr-defined]
+        statement = (
+            select(ApiKey.public_id, ApiKey.name, period, *(getattr(model, count) for count in USAGE_COUNTS))
+            .join(ApiKey, ApiKey.id == model.key_id)
+            .where(period >= start)
+            .order_by(ApiKey.public_id, period)
+        )
+        if named:
+            statement = statement.where(ApiKey.public_id.in_([key.public_id for key in named]))
+        found: dict[str, tuple[str, list[UsagePeriod]]] = {}
+        with self._database.read() as session:
+            for public_id, name, began, *counts in session.execute(statement):
+                found.setdefault(public_id, (name, []))[1].append(UsagePeriod(began, tuple(counts)))
+        if named:
+            return [
+                KeyUsage(key.public_id, key.name, by, start, tuple(found.get(key.public_id, ("", []))[1]))
+                for key in named
+            ]
+        used = [KeyUsage(public_id, name, by, start, tuple(periods)) for public_id, (name, periods) in found.items()]
+        return sorted(used, key=lambda usage: (-sum(usage.totals), usage.public_id))

@@ -1,0 +1,126 @@
+"""Adding a verifying process's usage counts to the store: every few seconds, at each UTC
+hour's start, when its verifier closes (`keyconsole serve` on SIGTERM) and when the process
+exits normally. A process killed outright loses what it counted since the last addition, at
+most ``KEYCONSOLE_USAGE_FLUSH_S`` (10 s by default).
+
+Counts taken in one interval are added to the hour and the day the interval began in; the
+thread wakes at each hour's start, so an interval never spans two hours (but for the
+moment it takes to wake). A store that cannot take them (down, busy, a role that may not
+write) keeps them for the next try; the log says so once. Rows past their keeping are
+deleted by the first addition of each hour, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from keyconsole.errors import KeyconsoleError
+from keyconsole.service.clock import Clock
+from keyconsole.service.usage_tally import Counts, UsageTally
+from keyconsole.store.direct import fork_safety
+from keyconsole.store.direct.usage_writes import DAYS, HOURS
+
+log = logging.getLogger("keyconsole.usage")
+
+Write = Callable[[Mapping[tuple[str, str], datetime], Counts, Mapping[tuple[str, str], datetime] | None], None]
+HOUR = timedelta(hours=1)
+
+
+def hour_of(moment: datetime) -> datetime:
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+class UsageFlusher:
+    def __init__(
+        self,
+        tally: UsageTally,
+        write: Write,
+        driver_error: type[Exception],
+        clock: Clock,
+        *,
+        every_s: float,
+        kept: tuple[timedelta, timedelta],
+    ) -> None:
+        self._tally = tally
+        self._write = write
+        self._driver_error = driver_error
+        self._now = clock
+        self._every_s = every_s
+        self._hours_kept, self._days_kept = kept
+        self._reset()
+        fork_safety.register(self)
+        atexit.register(_flush_at_exit, weakref.ref(self))
+
+    def _reset(self) -> None:
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._interval_start = self._now()
+        self._pruned_hour: datetime | None = None
+        self._failing = False
+
+    def start(self) -> None:
+        """Start the thread that adds the counts (once)."""
+        with self._lock:
+            if self._thread is None and not self._stopped.is_set():
+                self._interval_start = self._now()
+                self._thread = threading.Thread(target=self._run, name="keyconsole-usage", daemon=True)
+                self._thread.start()
+
+    def flush(self) -> bool:
+        """Add what was counted since the last addition; False when the store could not
+        take it (it is kept for the next)."""
+        with self._lock:
+            now = self._now()
+            start, self._interval_start = self._interval_start, now
+            counts = self._tally.take()
+            if not counts:
+                return True
+            hour = hour_of(start)
+            prune = None
+            if self._pruned_hour != hour_of(now):
+                prune = {HOURS: hour_of(now) - self._hours_kept, DAYS: hour.replace(hour=0) - self._days_kept}
+            try:
+                self._write({HOURS: hour, DAYS: hour.replace(hour=0)}, counts, prune)
+            except (self._driver_error, KeyconsoleError) as error:
+                self._tally.give_back(counts)
+                if not self._failing:
+                    self._failing = True
+                    log.warning("cannot add usage counts to the store (kept for the next try): %s", error)
+                return False
+            if prune is not None:
+                self._pruned_hour = hour_of(now)
+            self._failing = False
+            return True
+
+    def close(self) -> None:
+        """Stop the thread and add what is left."""
+        self._stopped.set()
+        thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout=5)
+        self.flush()
+
+    def after_fork_in_child(self) -> None:
+        # The thread stays with the parent, which adds what it counted; the child starts anew.
+        self._reset()
+
+    def _run(self) -> None:
+        while not self._stopped.is_set():
+            now = self._now()
+            until_next_hour = (hour_of(now) + HOUR - now).total_seconds()
+            self._stopped.wait(min(self._every_s, until_next_hour + 0.001))
+            if not self._stopped.is_set():
+                self.flush()
+
+
+def _flush_at_exit(flusher: weakref.ref[UsageFlusher]) -> None:
+    alive = flusher()
+    if alive is not None and alive._thread is not None:  # noqa: SLF001 - only a flusher that counted
+        alive.flush()
