@@ -20,7 +20,7 @@ from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.hash_cache import HashCheckCache, Verdict
 from keyconsole.service.key_state import Reason, in_grace, is_expired
 from keyconsole.service.usage_flush import UsageFlusher
-from keyconsole.service.usage_tally import ACCEPTED, INACTIVE, MISSING_SCOPE, OUTCOME_OF, Counters, UsageTally
+from keyconsole.service.usage_tally import ACCEPTED, INACTIVE, MISSING_SCOPE, OUTCOME_OF, UsageTally
 from keyconsole.store.direct import fork_safety
 from keyconsole.store.direct.followed_rows import FeedFigures
 from keyconsole.store.direct.key_lookup import KeyLookup, KeyState
@@ -62,8 +62,9 @@ class _Seen(NamedTuple):
     public_id: str
     valid_for: KeyState | None
     result: VerifyResult | None
-    # The key's usage counters (service/usage_tally.py), None when nothing is counted.
-    counters: Counters | None = None
+    # Counts one accepted verify of the key (service/usage_tally.py: a counter's __next__,
+    # called straight: the warm path's whole cost of counting); None when nothing is counted.
+    count_accepted: Callable[[], int] | None = None
 
 
 class AmbiguousKey:
@@ -170,7 +171,8 @@ class Verifier:
         if key is seen.valid_for or key == seen.valid_for:
             # The same row this secret was found valid for: its current hash, active, these
             # scopes. Only what time and the caller change is left to check.
-            result, counters = seen.result, seen.counters
+            result = seen.result
+            count_accepted = seen.count_accepted
         else:
             result, lasting = self._judge(presented, digest, public_id, key, check)
             if result is None:
@@ -180,28 +182,28 @@ class Verifier:
                 if counters is not None:
                     next(counters[OUTCOME_OF[result.reason]])
                 return result
+            count_accepted = None if counters is None else counters[ACCEPTED].__next__
             if lasting:
-                self._seen[digest] = _Seen(public_id, key, result, counters)
+                self._seen[digest] = _Seen(public_id, key, result, count_accepted)
         # None first: most keys never expire, and for them the clock is not read.
         if key.expires_at is not None and is_expired(key.expires_at, self._now()):
-            return self._counted(VerifyResult(False, Reason.EXPIRED, public_id, key.scopes), counters, INACTIVE)
+            return self._counted(VerifyResult(False, Reason.EXPIRED, public_id, key.scopes), key.key_id, INACTIVE)
         for scope in required:
             if scope not in key.scopes:
-                return self._counted(VerifyResult(False, Reason.MISSING_SCOPE, public_id, key.scopes), counters, MISSING_SCOPE)
+                return self._counted(VerifyResult(False, Reason.MISSING_SCOPE, public_id, key.scopes), key.key_id, MISSING_SCOPE)
         # Checked here without the lock (nearly every call ends here) and again under it.
         last = self._last_used_written.get(key.key_id)
         if last is None or time.monotonic() - last >= LAST_USED_INTERVAL_S:
             if away:
                 return None
             self._note_use(key.key_id)
-        if counters is not None:
-            next(counters[ACCEPTED])
+        if count_accepted is not None:
+            count_accepted()
         return result  # type: ignore[return-value]
 
-    @staticmethod
-    def _counted(result: VerifyResult, counters: Counters | None, outcome: int) -> VerifyResult:
-        if counters is not None:
-            next(counters[outcome])
+    def _counted(self, result: VerifyResult, key_id: int, outcome: int) -> VerifyResult:
+        if self._usage is not None:
+            next(self._usage.counters(key_id)[outcome])
         return result
 
     def _judge(
