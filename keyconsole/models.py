@@ -19,10 +19,14 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from keyconsole import moments
+
+
+# The bound parameter of ApiKey.calls_24h: the start of the day it counts.
+USAGE_SINCE = "usage_since"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -132,6 +136,23 @@ class ApiKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     last_used_at: Mapped[datetime | None] = column_property(
         select(KeyUse.last_used_at).where(KeyUse.key_id == id).correlate_except(KeyUse).scalar_subquery()
+    )
+    # Verifies in the current UTC hour and the 23 before (migration 0012), for the "usage"
+    # sort; where that day begins is a parameter the listing gives (service/keys.py).
+    calls_24h: Mapped[int] = column_property(
+        select(
+            func.coalesce(
+                func.sum(
+                    KeyUsageHour.accepted + KeyUsageHour.inactive + KeyUsageHour.missing_scope
+                    + KeyUsageHour.wrong_secret + KeyUsageHour.throttled
+                ),
+                0,
+            )
+        )
+        .where(KeyUsageHour.key_id == id, KeyUsageHour.hour >= bindparam(USAGE_SINCE, type_=UTCDateTime()))
+        .correlate_except(KeyUsageHour)
+        .scalar_subquery(),
+        deferred=True,
     )
     created_by: Mapped[str] = mapped_column(String(300))
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -30,3 +30,10 @@ def from_column(value: Any) -> datetime:
 
 def maybe_from_column(value: Any) -> datetime | None:
     return None if value is None else from_column(value)
+
+
+def start_of_period(moment: datetime, period: str) -> datetime:
+    """The start of the UTC hour (``period`` "hour") or day ("day") ``moment`` falls in: the
+    periods usage is counted in (migration 0012)."""
+    hour = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return hour if period == "hour" else hour.replace(hour=0)

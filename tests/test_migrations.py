@@ -138,3 +138,11 @@ def test_the_model_maps_every_column_the_raw_sql_reads_and_the_rows_follow_its_o
     assert set(ELSEWHERE) <= set(LISTED) and not set(ELSEWHERE) & set(ApiKey.__table__.c.keys())
     assert KeyRow._fields[: len(LISTED)] == LISTED
     assert KeyState._fields[: len(LOOKED_UP)] == ("key_id", *LOOKED_UP[1:])
+
+
+def test_the_usage_models_count_the_outcomes_the_raw_writes_add() -> None:
+    from keyconsole.models import KeyUsageDay, KeyUsageHour
+    from keyconsole.store.direct.key_columns import USAGE_COUNTS
+
+    for model, period in ((KeyUsageHour, "hour"), (KeyUsageDay, "day")):
+        assert tuple(model.__table__.c.keys()) == (period, "key_id", *USAGE_COUNTS)  # type: ignore[attr-defined]

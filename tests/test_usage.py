@@ -160,3 +160,19 @@ def test_keys_usage_in_its_three_formats(sqlite_url: str) -> None:
     assert csv_lines[1].startswith(f"{issued.info.public_id},reported,") and csv_lines[1].endswith(",4,4,0,0,0,0")
     refused = kc(sqlite_url, "keys", "usage", "--since", "soon")
     assert refused.returncode == 2 and "cannot read the duration" in refused.stderr and not refused.stdout
+
+
+def test_keys_list_sorted_by_usage_puts_the_busiest_first(store_url: str) -> None:
+    with KeyStore(store_url, actor="tester") as ks:
+        ks.scopes.add("users:read")
+        issued = {name: ks.keys.create(name, ["users:read"]).key for name in ("quiet", "busy", "middling", "unused")}
+        for name, calls in (("quiet", 1), ("busy", 9), ("middling", 4)):
+            for _ in range(calls):
+                assert ks.verify(issued[name])
+        assert ks._verifier.flush_usage()  # noqa: SLF001
+        from keyconsole.service.key_query import KeyQuery
+
+        assert [key.name for key in ks.keys.list(KeyQuery(sort="usage"))] == ["busy", "middling", "quiet", "unused"]
+        assert [key.name for key in ks.keys.list(KeyQuery(sort="usage", descending=True))][0] == "unused"
+    listed = json.loads(ok(kc(store_url, "keys", "list", "--sort", "usage", "--json")).stdout)
+    assert [key["name"] for key in listed] == ["busy", "middling", "quiet", "unused"]

@@ -28,11 +28,17 @@ SORT_COLUMNS = {
     "expires": "expires_at",
     "last_used": "last_used_at",
     "created": "created_at",
+    # Verifies in the last 24 hours, busiest first when descending (`keys list --sort usage`).
+    "usage": "calls_24h",
 }
 SORTS = tuple(SORT_COLUMNS)
 # On a unique column an id tie-break would only stop the store from reading names and ids
 # from the filter's covering index; on any other it makes pages stable.
 UNIQUE_SORTS = frozenset({"name", "id"})
+# Sorts whose natural order is the largest first (``descending`` then reverses it).
+LARGEST_FIRST = frozenset({"usage"})
+# What the console's `o` cycles through: usage waits for its column there (issue 24).
+CONSOLE_SORTS = tuple(sort for sort in SORTS if sort != "usage")
 STATUS_FILTERS = ("all", "active", "inactive", "expired")
 
 
@@ -54,7 +60,7 @@ class KeyQuery:
     @property
     def order(self) -> tuple[tuple[str, bool], ...]:
         """The api_keys columns this listing orders by, each with whether it is descending."""
-        first = (SORT_COLUMNS[self.sort], self.descending)
+        first = (SORT_COLUMNS[self.sort], self.descending != (self.sort in LARGEST_FIRST))
         return (first,) if self.sort in UNIQUE_SORTS else (first, ("id", self.descending))
 
     @property

@@ -9,9 +9,9 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Select, and_, case, delete, false, func, literal_column, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
-from keyconsole import hashing, tokens
+from keyconsole import hashing, moments, tokens
 from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
-from keyconsole.models import ApiKey, KeyScope, KeyUse, Scope
+from keyconsole.models import USAGE_SINCE, ApiKey, KeyScope, KeyUse, Scope
 from keyconsole.service import audit_log, records
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import SORT_COLUMNS, STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
@@ -72,7 +72,7 @@ class KeyService:
         dialect = self._database.dialect
         with self._database.read() as session:
             columns = select(*_LISTED, literal_column(dialect.scope_names_sql).label("scope_names"))
-            statement = self._ordered(self._filtered(session, columns, query, now), query, offset, limit)
+            statement = self._ordered(self._filtered(session, columns, query, now), query, offset, limit, now)
             return [
                 records.key_info(
                     row,
@@ -97,10 +97,12 @@ class KeyService:
             return _info_of(self._find(session, ref), self._now())
 
     @staticmethod
-    def _ordered(statement: Select[Any], query: KeyQuery, offset: int, limit: int | None) -> Select[Any]:
+    def _ordered(statement: Select[Any], query: KeyQuery, offset: int, limit: int | None, now: datetime) -> Select[Any]:
         for name, descending in query.order:
             column = getattr(ApiKey, name)
             statement = statement.order_by(column.desc() if descending else column.asc())
+        if query.sort == "usage":
+            statement = statement.params({USAGE_SINCE: moments.start_of_period(now, "hour") - timedelta(hours=23)})
         return statement.offset(offset).limit(limit)
 
     def _filtered(self, session: Session, statement: Select[Any], query: KeyQuery, now: datetime) -> Select[Any]:

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from sqlalchemy import select
 
+from keyconsole import moments
 from keyconsole.errors import InvalidInput
 from keyconsole.models import ApiKey, KeyUsageDay, KeyUsageHour
 from keyconsole.service.clock import Clock, utc_now
@@ -66,11 +67,6 @@ class KeyUsage:
         }
 
 
-def period_start(moment: datetime, by: Period) -> datetime:
-    hour = moment.replace(minute=0, second=0, microsecond=0)
-    return hour if by == "hour" else hour.replace(hour=0)
-
-
 class UsageService:
     def __init__(self, database: Database, keys: KeyService, clock: Clock = utc_now) -> None:
         self._database = database
@@ -85,7 +81,7 @@ class UsageService:
             raise InvalidInput(f"usage is kept by hour or by day, not {by!r}")
         if since <= timedelta(0):
             raise InvalidInput("--since must be a positive duration, e.g. 7d")
-        start = period_start(self._now() - since, by)
+        start = moments.start_of_period(self._now() - since, by)
         named = [self._keys.get(ref) for ref in refs]
         model = KeyUsageHour if by == "hour" else KeyUsageDay
         period = model.hour if model is KeyUsageHour else model.day  # type: ignore[attr-defined]

@@ -20,6 +20,7 @@ import weakref
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
+from keyconsole import moments
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock
 from keyconsole.service.usage_tally import Counts, UsageTally
@@ -30,10 +31,6 @@ log = logging.getLogger("keyconsole.usage")
 
 Write = Callable[[Mapping[tuple[str, str], datetime], Counts, Mapping[tuple[str, str], datetime] | None], None]
 HOUR = timedelta(hours=1)
-
-
-def hour_of(moment: datetime) -> datetime:
-    return moment.replace(minute=0, second=0, microsecond=0)
 
 
 class UsageFlusher:
@@ -82,12 +79,13 @@ class UsageFlusher:
             counts = self._tally.take()
             if not counts:
                 return True
-            hour = hour_of(start)
+            hour, day = moments.start_of_period(start, "hour"), moments.start_of_period(start, "day")
+            this_hour = moments.start_of_period(now, "hour")
             prune = None
-            if self._pruned_hour != hour_of(now):
-                prune = {HOURS: hour_of(now) - self._hours_kept, DAYS: hour.replace(hour=0) - self._days_kept}
+            if self._pruned_hour != this_hour:
+                prune = {HOURS: this_hour - self._hours_kept, DAYS: moments.start_of_period(now, "day") - self._days_kept}
             try:
-                self._write({HOURS: hour, DAYS: hour.replace(hour=0)}, counts, prune)
+                self._write({HOURS: hour, DAYS: day}, counts, prune)
             except (self._driver_error, KeyconsoleError) as error:
                 self._tally.give_back(counts)
                 if not self._failing:
@@ -95,7 +93,7 @@ class UsageFlusher:
                     log.warning("cannot add usage counts to the store (kept for the next try): %s", error)
                 return False
             if prune is not None:
-                self._pruned_hour = hour_of(now)
+                self._pruned_hour = this_hour
             self._failing = False
             return True
 
@@ -114,7 +112,7 @@ class UsageFlusher:
     def _run(self) -> None:
         while not self._stopped.is_set():
             now = self._now()
-            until_next_hour = (hour_of(now) + HOUR - now).total_seconds()
+            until_next_hour = (moments.start_of_period(now, "hour") + HOUR - now).total_seconds()
             self._stopped.wait(min(self._every_s, until_next_hour + 0.001))
             if not self._stopped.is_set():
                 self.flush()

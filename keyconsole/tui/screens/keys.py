@@ -29,7 +29,7 @@ from keyconsole.console_model.listing import KeyListing, Loading, PageRead, Wind
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import middle_cut, printable
-from keyconsole.service.key_query import SORTS, KeyQuery
+from keyconsole.service.key_query import CONSOLE_SORTS, KeyQuery
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 from keyconsole.tui import screens
@@ -416,7 +416,7 @@ class KeysScreen(Screen[None]):
 
     def action_sort(self) -> None:
         query = self._listing.query
-        following = SORTS[(SORTS.index(query.sort) + 1) % len(SORTS)]
+        following = CONSOLE_SORTS[(CONSOLE_SORTS.index(query.sort) + 1) % len(CONSOLE_SORTS)]
         self.load_rows(replace(query, sort=following, descending=False))
 
     def action_reverse(self) -> None:
