@@ -1,17 +1,20 @@
-"""Everything about one key, one key away (`i`): what the table cuts, and its last changes."""
+"""Everything about one key, one key away (`i`): what the table cuts, its usage over the last
+day and month, and its last changes."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, NamedTuple
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Label, Static
+from textual.widgets import Label, Sparkline, Static
 
 from keyconsole.console_model.expiry_warning import expiry_words
+from keyconsole.console_model.usage_view import series, summary
 from keyconsole.scan.findings import why_switched_off
 from keyconsole.service.clock import utc_now
 from keyconsole.service.display import audit_actor, printable, when
@@ -22,6 +25,7 @@ from keyconsole.tui.widgets.busy_note import BusyNote
 
 if TYPE_CHECKING:
     from keyconsole.service.api import KeyStore
+    from keyconsole.service.usage import KeyUsage
     from keyconsole.tui.store_client import StoreClient
 
 EVENTS = 8
@@ -60,6 +64,13 @@ def _event_line(event: AuditEntry) -> str:
     return printable(f"{when(event.at)}  {event.action:<15} {who}  {details}")
 
 
+class _Details(NamedTuple):
+    key: KeyInfo
+    day: KeyUsage
+    month: KeyUsage
+    events: list[AuditEntry]
+
+
 class KeyDetailsScreen(Dialog[None]):
     BINDINGS = [
         Binding("escape,i,q", "close", "Close"),
@@ -74,6 +85,12 @@ class KeyDetailsScreen(Dialog[None]):
         with VerticalScroll(classes="dialog"):
             yield Label(Content(f"Key {self._key.public_id}"), classes="title")
             yield Static(Content(_facts(self._key)), id="facts")
+            yield Label("Usage, last 24 hours", classes="field-label")
+            yield Static("", id="usage-day")
+            yield Sparkline([], id="plot-day")
+            yield Label("Usage, last 30 days", classes="field-label")
+            yield Static("", id="usage-month")
+            yield Sparkline([], id="plot-month")
             yield Label("Last changes (newest first)", classes="field-label")
             yield Static("", id="events")
             yield BusyNote()
@@ -82,13 +99,20 @@ class KeyDetailsScreen(Dialog[None]):
     def on_mount(self) -> None:
         public_id = self._key.public_id
 
-        def read(store: KeyStore) -> tuple[KeyInfo, list[AuditEntry]]:
-            return store.keys.get(public_id), store.audit.query(key_public_id=public_id, limit=EVENTS)
+        def read(store: KeyStore) -> _Details:
+            (day,) = store.usage.of_keys([public_id], since=timedelta(hours=23), by="hour")
+            (month,) = store.usage.of_keys([public_id], since=timedelta(days=29), by="day")
+            events = store.audit.query(key_public_id=public_id, limit=EVENTS)
+            return _Details(store.keys.get(public_id), day, month, events)
 
-        self._store.call(self, read, self._show, doing="reading the key and its audit")
+        self._store.call(self, read, self._show, doing="reading the key, its usage and its audit")
 
-    def _show(self, found: tuple[KeyInfo, list[AuditEntry]]) -> None:
-        key, events = found
+    def _show(self, found: _Details) -> None:
+        key, events = found.key, found.events
+        now = utc_now()
+        for period, usage, periods in (("day", found.day, 24), ("month", found.month, 30)):
+            self.query_one(f"#usage-{period}", Static).update(summary(usage))
+            self.query_one(f"#plot-{period}", Sparkline).data = series(usage, periods, now)
         self.query_one("#facts", Static).update(Content(_facts(key, why_switched_off(events))))
         lines = [_event_line(event) for event in events] or ["no audit events"]
         self.query_one("#events", Static).update(Content("\n".join(lines)))
