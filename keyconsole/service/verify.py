@@ -1,9 +1,11 @@
 """Verifying presented keys: the path every request of the protected API takes.
 
 Each call gets the key's current row (one indexed lookup by public id; on SQLite a row
-remembered while nobody has committed since, store/direct/remembered_rows.py), so a deactivation,
-a scope change, an expiry or the end of a rotation's grace period counts on the very next
-call in every process. What is cached: argon2's verdict on a (hash, secret) pair, and an
+remembered while nobody has committed since, store/direct/remembered_rows.py; on PostgreSQL a
+row remembered while the change feed is followed, store/direct/followed_rows.py), so a
+deactivation, a scope change, an expiry or the end of a rotation's grace period counts on the
+very next call in every process on SQLite, and within 100 ms on PostgreSQL (at once in the
+process that made it). Every verdict on a known key is counted (service/usage_tally.py). What is cached: argon2's verdict on a (hash, secret) pair, and an
 "ok" for as long as the row it was given for stays the same.
 """
 

@@ -117,9 +117,11 @@ class FeedFollower:
                 self._report(error)
             else:
                 # Idle: rest until a lookup finds the lease lapsed (or the store is closed).
+                # Cleared before the check: stop() sets _stopped before it wakes us.
                 self._close()
                 self._wake.clear()
-                self._wake.wait()
+                if not self._stopped.is_set():
+                    self._wake.wait()
                 continue
             finally:
                 self._close()
