@@ -59,14 +59,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-def verify_script(tmp: Path, key: str) -> Path:
-    """A wrk script that POSTs ``key`` to /v1/verify, asking for bench:read."""
-    script = tmp / f"verify-{time.monotonic_ns()}.lua"
-    script.write_text(f'wrk.method = "POST"\nwrk.body = [[{{"key": "{key}", "scopes": ["bench:read"]}}]]\n'
-                      'wrk.headers["Content-Type"] = "application/json"\n')
-    return script
-
-
 def wrk(url: str, seconds: float, connections: int, script: Path | None = None, header: str | None = None) -> dict[str, float]:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency"]
     if script is not None:
@@ -104,7 +96,9 @@ def main() -> None:
             ks.seed_demo(args.keys)
             ks.scopes.add("bench:read")
             key = ks.keys.create("the real one", ["bench:read"]).key
-        script = verify_script(Path(tmp), key)
+        script = Path(tmp) / "verify.lua"
+        script.write_text(f'wrk.method = "POST"\nwrk.body = [[{{"key": "{key}", "scopes": ["bench:read"]}}]]\n'
+                          'wrk.headers["Content-Type"] = "application/json"\n')
 
         readies = []
         for _ in range(5):

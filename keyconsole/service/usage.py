@@ -50,7 +50,9 @@ class KeyUsage:
 
     @property
     def totals(self) -> tuple[int, ...]:
-        return tuple(sum(period.counts[n] for period in self.periods) for n in range(len(USAGE_COUNTS)))
+        return tuple(sum(column) for column in zip(*(p.counts for p in self.periods), strict=True)) or (0,) * len(
+            USAGE_COUNTS
+        )
 
     def to_json(self) -> dict[str, Any]:
         totals = self.totals
@@ -82,7 +84,7 @@ class UsageService:
         start = moments.start_of_period(self._now() - since, by)
         named = [self._keys.get(ref) for ref in refs]
         model = KeyUsageHour if by == "hour" else KeyUsageDay
-        period = getattr(model, by)
+        period = model.hour if model is KeyUsageHour else model.day  # type: ignore[attr-defined]
         statement = (
             select(ApiKey.public_id, ApiKey.name, period, *(getattr(model, count) for count in USAGE_COUNTS))
             .join(ApiKey, ApiKey.id == model.key_id)

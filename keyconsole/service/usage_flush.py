@@ -120,5 +120,5 @@ class UsageFlusher:
 
 def _flush_at_exit(flusher: weakref.ref[UsageFlusher]) -> None:
     alive = flusher()
-    if alive is not None:
+    if alive is not None and alive._thread is not None:  # noqa: SLF001 - only a flusher that counted
         alive.flush()

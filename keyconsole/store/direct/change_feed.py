@@ -81,9 +81,7 @@ class FeedFollower:
     def start(self) -> None:
         """Start following, or wake the thread if it rests."""
         if self._thread is not None:
-            # Every lookup calls this while the lease has lapsed: wake the thread once.
-            if not self._wake.is_set():
-                self._wake.set()
+            self._wake.set()
             return
         with self._start_lock:
             if self._thread is None and not self._stopped.is_set():
