@@ -67,8 +67,6 @@ def test_every_commit_changes_the_marker_and_reads_do_not(store: tuple[KeyStore,
             mode = "PASSIVE" if action == "checkpoint" else "TRUNCATE"
             writer.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
     assert commits > 100
-    watch.close()
-    reader.close()
     writer.close()
 
 
@@ -83,8 +81,35 @@ def test_a_commit_in_another_process_changes_the_marker(store: tuple[KeyStore, P
         check=True, capture_output=True,
     )
     assert watch.marker() != before
-    watch.close()
-    reader.close()
+
+
+def _locks_held_here(path: Path) -> set[str]:
+    """The byte ranges this process holds POSIX locks on in ``path``, as /proc/locks lists them."""
+    found = os.stat(path)
+    file = f"{os.major(found.st_dev):02x}:{os.minor(found.st_dev):02x}:{found.st_ino}"
+    with open("/proc/locks") as locks:
+        rows = [line.split() for line in locks]
+    return {" ".join(row[-2:]) for row in rows if row[-4] == str(os.getpid()) and row[-3] == file}
+
+
+def test_watching_and_opening_the_store_again_leave_sqlite_its_locks(store: tuple[KeyStore, Path]) -> None:
+    """Closing any descriptor of a file drops every POSIX lock the process holds on it. Without
+    its lock on the -shm another process may rebuild the file under this one's readers (a
+    forked child died of SIGBUS that way); without its lock on the store, the last process to
+    close may delete the -wal and -shm under them."""
+    ks, path = store
+    issued = ks.keys.create("svc", ["users:read"])
+    for _ in range(3):
+        assert ks.verify(issued.key)  # the watch is open now
+    shm = path.with_name(path.name + "-shm")
+    in_use = {"store": _locks_held_here(path), "-shm": _locks_held_here(shm)}
+    assert in_use["store"] and in_use["-shm"]
+    again = KeyStore(f"sqlite:///{path}", actor="tester")  # reads the file's header first
+    assert again.keys.list()
+    assert _locks_held_here(path) >= in_use["store"]
+    assert _locks_held_here(shm) >= in_use["-shm"]
+    again.close()
+    assert ks.verify(issued.key)
 
 
 def test_no_watch_where_it_cannot_be_trusted(tmp_path: Path) -> None:
@@ -93,7 +118,6 @@ def test_no_watch_where_it_cannot_be_trusted(tmp_path: Path) -> None:
     assert rollback.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert watch_commits(rollback) is None
     assert watch_commits(sqlite3.connect(":memory:")) is None
-    rollback.close()
 
 
 def _traced_lookup(path: Path, statements: list[str]) -> KeyLookup:

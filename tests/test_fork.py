@@ -149,3 +149,34 @@ def test_a_child_that_cannot_prove_its_own_lock_fails_closed(sqlite_url: str) ->
     lookup._pool.give_back(in_use)  # noqa: SLF001
     assert parent.verify(key)
     parent.close()
+
+
+def _accepted(ks: KeyStore, name: str) -> int:
+    (usage,) = ks.usage.of_keys([name], by="hour")
+    return usage.to_json()["accepted"]
+
+
+def test_a_forked_child_adds_the_usage_it_counts_and_only_that(store_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that verifies only keys its parent had counted starts its own flusher, and
+    adds none of the parent's counts a second time."""
+    monkeypatch.setenv("KEYCONSOLE_USAGE_FLUSH_S", "0.2")
+    ks = KeyStore(store_url, actor="tester")
+    ks.scopes.add("users:read")
+    key = ks.keys.create("svc", ["users:read"]).key
+    for _ in range(5):
+        assert ks.verify(key)
+
+    def child() -> None:
+        for _ in range(7):
+            assert ks.verify(key)
+        # Its own thread adds its 7 (the parent's thread its 5); os._exit runs no atexit.
+        deadline = time.monotonic() + 30
+        while _accepted(ks, "svc") != 12:
+            assert time.monotonic() < deadline, f"the store counts {_accepted(ks, 'svc')} accepted, not 12"
+            time.sleep(0.05)
+
+    pid = _fork_and_report(child)
+    assert _wait_for(pid, time.monotonic() + 60) == 0
+    ks.close()
+    with KeyStore(store_url, actor="tester") as again:
+        assert _accepted(again, "svc") == 12

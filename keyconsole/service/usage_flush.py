@@ -1,7 +1,9 @@
 """Adding a verifying process's usage counts to the store: every few seconds, at each UTC
 hour's start, when its verifier closes (`keyconsole serve` on SIGTERM) and when the process
-exits normally. A process killed outright loses what it counted since the last addition, at
-most ``KEYCONSOLE_USAGE_FLUSH_S`` (10 s by default).
+exits normally. A process killed outright, or ended by ``os._exit`` (a child of
+multiprocessing's "fork" start method), loses what it counted since the last addition, at
+most ``KEYCONSOLE_USAGE_FLUSH_S`` (10 s by default); closing the store first adds it. A forked
+child adds only what it counts itself, with its own thread, started by its first count.
 
 Counts taken in one interval are added to the hour and the day the interval began in; the
 thread wakes at each hour's start, so an interval never spans two hours (but for the

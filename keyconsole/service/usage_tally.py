@@ -79,7 +79,8 @@ class UsageTally:
             self._taken[key_id] = tuple(b - n for b, n in zip(before, lost, strict=True))
 
     def after_fork_in_child(self) -> None:
-        # The parent adds what it counted; the child, from here on, only what it counts.
-        # The counters stay (the verifier's memo of verdicts holds them).
+        # The parent adds what it counted; the child starts from nothing, so its first count
+        # starts its own flusher (service/verify.py forgets the counters its memo held).
         self._lock = threading.Lock()
-        self._taken = {key_id: tuple(_value(counter) for counter in counters) for key_id, counters in self._counters.items()}
+        self._counters = {}
+        self._taken = {}

@@ -103,15 +103,16 @@ class Verifier:
         self._local_reads = lookup.reads_locally
         self._hash_checks = HashCheckCache()
         self._last_used_written: dict[int, float] = {}
-        # BLAKE2s digest of a presented key that is well formed -> what is known of it (no
-        # secret kept). Replaced whole, never changed in place: threads read it unlocked.
-        self._seen: dict[bytes, _Seen] = {}
         self.after_fork_in_child()
         fork_safety.register(self)
 
     def after_fork_in_child(self) -> None:
         # A lock another thread held at the fork stays held forever in the child.
         self._last_used_lock = threading.Lock()
+        # BLAKE2s digest of a presented key that is well formed -> what is known of it (no
+        # secret kept). Threads use it unlocked: each use is one dict operation, atomic under
+        # the GIL. A child starts it empty: its entries hold the parent's usage counters.
+        self._seen: dict[bytes, _Seen] = {}
 
     def forget_remembered(self) -> None:
         """Drop the rows kept from PostgreSQL's change feed (after a change made here)."""

@@ -8,24 +8,27 @@ out of the CPU caches).
 
 In WAL mode every commit rewrites the WAL-index header, the first bytes of the "-shm" file
 that every connection maps as shared memory (https://sqlite.org/walformat.html: mxFrame,
-the frame checksums, the salts after a restart). Reading those bytes through a read-only
-mapping of the same file is a memory read. While they stay the same, nothing was committed;
-when they change, the reader asks the store again. A commit that has returned has written
-them (the header is written last), so the next request anywhere on the machine sees it.
+the frame checksums, the salts after a restart). Reading those bytes is a memory read.
+While they stay the same, nothing was committed; when they change, the reader asks the
+store again. A commit that has returned has written them (the header is written last), so
+the next request anywhere on the machine sees it.
 
-Used only where it can be proven to be the file SQLite itself maps: the connection is in
-WAL mode, and on Linux /proc/self/maps lists the very file (device and inode) this process
-already maps for it. Anywhere else the caller keeps asking `PRAGMA data_version`.
+The bytes are read where SQLite itself maps them in this process, found in /proc/self/maps
+(Linux only; anywhere else the caller keeps asking `PRAGMA data_version`). The watch never
+opens the -shm itself: closing any descriptor of a file drops every POSIX lock the process
+holds on it (https://sqlite.org/howtocorrupt.html, 2.2), SQLite's own included, and without
+its lock on the -shm another process may truncate and rebuild the file under this one's
+readers (their next read is a SIGBUS, or reads a WAL-index being rebuilt).
 
-Why the mapping cannot vanish under a reader (a read past the end of a shrunk file would
-kill the process with SIGBUS): SQLite truncates the -shm only when it opens it with no other
-connection holding it, and deletes it only when the last connection closes. The watch
-belongs to an open connection, and is closed with it.
+Why the mapping cannot vanish under a reader: SQLite unmaps it only when the last connection
+of this process to the store closes. The watch holds a connection of its own, which nothing
+else can close, and which is closed only when the watch is no longer referenced, so no
+thread can be reading through it then.
 """
 
 from __future__ import annotations
 
-import mmap
+import ctypes
 import os
 import sqlite3
 import struct
@@ -40,22 +43,39 @@ _PROC_MAPS = Path("/proc/self/maps")
 
 
 class CommitWatch:
-    def __init__(self, mapping: mmap.mmap) -> None:
-        self._mapping = mapping
+    __slots__ = ("_connection", "_header")
+
+    def __init__(self, header: ctypes.Array[ctypes.c_char], connection: sqlite3.Connection) -> None:
+        self._header = header
+        self._connection = connection
 
     def marker(self) -> bytes:
         """Changes whenever a transaction commits; equal markers mean no commit between."""
-        return self._mapping[:HEADER_BYTES]
+        return self._header.raw
 
-    def close(self) -> None:
-        self._mapping.close()
+    def __del__(self) -> None:
+        self._connection.close()
 
 
 def watch_commits(connection: sqlite3.Connection) -> CommitWatch | None:
-    """A watch on the store ``connection`` has open (keep it open while the watch is used),
-    or None where none can be trusted. Raises sqlite3.Error when the store cannot be read."""
+    """A watch on the store ``connection`` reads, or None where none can be trusted. The watch
+    takes the connection over (pass one nobody else uses or closes); it is closed with the
+    watch, or at once when there is none. Raises sqlite3.Error when the store cannot be read."""
     if sys.platform != "linux":
+        connection.close()
         return None
+    try:
+        header = _mapped_header(connection)
+    except BaseException:
+        connection.close()
+        raise
+    if header is None:
+        connection.close()
+        return None
+    return CommitWatch(header, connection)
+
+
+def _mapped_header(connection: sqlite3.Connection) -> ctypes.Array[ctypes.c_char] | None:
     cursor = connection.cursor()
     try:
         # A read maps the -shm (if it was not mapped yet) before it is looked for.
@@ -68,34 +88,31 @@ def watch_commits(connection: sqlite3.Connection) -> CommitWatch | None:
     if not main or not main[0]:
         return None  # in memory
     try:
-        return _map_header(main[0] + "-shm")
-    except (OSError, ValueError):
+        found = os.stat(main[0] + "-shm")
+    except OSError:
         return None
-
-
-def _map_header(shm_path: str) -> CommitWatch | None:
-    descriptor = os.open(shm_path, os.O_RDONLY | os.O_CLOEXEC | os.O_NOFOLLOW)
-    try:
-        found = os.fstat(descriptor)
-        if found.st_size < HEADER_BYTES or not _mapped_here(found):
-            return None
-        mapping = mmap.mmap(descriptor, HEADER_BYTES, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
-    finally:
-        os.close(descriptor)
-    if struct.unpack_from("=I", mapping)[0] != WAL_INDEX_VERSION:
-        mapping.close()
+    address = _only_mapping_from_start(found)
+    if address is None:
         return None
-    return CommitWatch(mapping)
+    header = (ctypes.c_char * HEADER_BYTES).from_address(address)
+    if struct.unpack_from("=I", header.raw)[0] != WAL_INDEX_VERSION:
+        return None
+    return header
 
 
-def _mapped_here(found: os.stat_result) -> bool:
-    """Whether this process already maps the file ``found`` describes (SQLite does, for the
-    connection that read above)."""
+def _only_mapping_from_start(found: os.stat_result) -> int | None:
+    """The address at which this process maps the start of the file ``found`` describes,
+    shared (SQLite does, for the connection that read above); None unless exactly one."""
     device = f"{os.major(found.st_dev):02x}:{os.minor(found.st_dev):02x}"
     inode = str(found.st_ino)
+    addresses = []
     with _PROC_MAPS.open() as maps:
         for line in maps:
+            # "7f05e1a2c000-7f05e1a34000 rw-s 00000000 fe:00 2146442 /tmp/keys.db-shm"
             fields = line.split(maxsplit=5)
-            if len(fields) >= 5 and fields[4] == inode and fields[3] == device:
-                return True
-    return False
+            if len(fields) < 5 or fields[4] != inode or fields[3] != device:
+                continue
+            start, end = (int(bound, 16) for bound in fields[0].split("-"))
+            if int(fields[2], 16) == 0 and fields[1][0] == "r" and fields[1][3] == "s" and end - start >= HEADER_BYTES:
+                addresses.append(start)
+    return addresses[0] if len(addresses) == 1 else None

@@ -32,8 +32,6 @@ POSTGRES_CONNECT_ARGS: dict[str, Any] = {"connect_timeout": 5, "application_name
 # that several admins and verifiers never see "database is locked", short enough to report a
 # store that is truly wedged.
 BUSY_TIMEOUT_S = 30
-# The first bytes of every SQLite database file.
-SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_BUSY_TIMEOUT_MS = BUSY_TIMEOUT_S * 1000
 
 

@@ -5,8 +5,9 @@ fetched it, and is given back only while the marker is still the same: no connec
 any process, has committed since, so the row is still what the store holds. Nothing is
 remembered where no watch can be trusted.
 
-The watch maps a file SQLite may truncate once nobody has the store open, so it keeps a
-connection of its own open for as long as it is used.
+The watch reads what SQLite maps for a connection the watch holds, which closes only once no
+thread can still be reading through it (store/direct/commit_watch.py): letting go of the
+watch is how it is closed.
 """
 
 from __future__ import annotations
@@ -34,7 +35,6 @@ class RememberedRows:
 
     def _reset(self) -> None:
         self._watch: CommitWatch | object | None = None  # None: not opened yet
-        self._connection: Any = None
         self._rows: dict[str, tuple[bytes, Any]] = {}
 
     def recall(self, key: str) -> Any:
@@ -52,10 +52,7 @@ class RememberedRows:
             watch = self._open()
         if not isinstance(watch, CommitWatch):
             return None
-        try:
-            return watch.marker()
-        except ValueError:  # closed by another thread meanwhile
-            return None
+        return watch.marker()
 
     def keep(self, key: str, marker: bytes | None, row: Any) -> None:
         if marker is None:
@@ -66,20 +63,11 @@ class RememberedRows:
 
     def close(self) -> None:
         with self._lock:
-            watch, connection = self._watch, self._connection
             self._reset()
-        if isinstance(watch, CommitWatch):
-            watch.close()
-        if connection is not None:
-            connection.close()
 
     def after_fork_in_child(self) -> None:
         # The parent's connection holds the file for the parent only (its locks stay there),
         # and the child lets go of it at once (store/direct/sqlite_ownership.py).
-        if isinstance(self._watch, CommitWatch):
-            self._watch.close()
-        if self._connection is not None:
-            self._connection.close()
         self._lock = threading.Lock()
         self._reset()
 
@@ -95,9 +83,5 @@ class RememberedRows:
                 watch = watch_commits(connection)
             except self._driver_error:
                 watch = None  # a store SQLite opens but cannot read: every lookup asks it
-            if watch is None:
-                connection.close()
-                self._watch = _UNUSABLE
-            else:
-                self._watch, self._connection = watch, connection
+            self._watch = _UNUSABLE if watch is None else watch
             return self._watch

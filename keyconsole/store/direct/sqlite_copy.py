@@ -14,7 +14,8 @@ from contextlib import closing
 from pathlib import Path
 
 from keyconsole.errors import Conflict, InvalidInput, StoreUnavailable
-from keyconsole.store.direct.connectors import SQLITE_MAGIC, sqlite_connector
+from keyconsole.store.direct.connectors import error_line, sqlite_connector
+from keyconsole.store.direct.sqlite_ownership import is_sqlite_file
 from keyconsole.store.migrations import HEAD, VERSION_TABLE
 
 
@@ -41,11 +42,10 @@ def backup_revision(backup: Path) -> str:
     """The schema revision of the keyconsole store in the file ``backup``; refuses anything
     else, and a backup newer than this keyconsole."""
     try:
-        with backup.open("rb") as handle:
-            magic = handle.read(len(SQLITE_MAGIC))
-    except OSError as error:
-        raise InvalidInput(f"cannot read {backup}: {error.strerror}") from None
-    if magic != SQLITE_MAGIC:
+        is_sqlite = is_sqlite_file(backup)
+    except sqlite3.Error as error:
+        raise InvalidInput(f"cannot read {backup}: {error_line(error)}") from None
+    if not is_sqlite:
         raise InvalidInput(f"{backup} is not a keyconsole backup (not a SQLite database)")
     uri = backup.resolve().as_uri() + "?mode=ro"
     try:

@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import NamedTuple
 
@@ -63,6 +64,24 @@ def is_read_only_copy(path: Path) -> bool:
     """Whether SQLite can read the store at ``path`` only as an immutable file: nothing of a
     writer beside it, and no right to create its -shm."""
     return path.is_file() and not os.access(path.parent, os.W_OK) and not files_beside(path)
+
+
+def is_sqlite_file(path: Path) -> bool:
+    """Whether the file at ``path`` holds a SQLite database (an empty one does). Raises
+    sqlite3.Error when it cannot be read.
+
+    Read by SQLite, never by an open() and close() of our own: closing any descriptor of a file
+    drops every POSIX lock this process holds on it (https://sqlite.org/howtocorrupt.html, 2.2),
+    those of a store already open on it included; SQLite keeps its descriptors open until the
+    last of its connections to the file closes. Opened immutable, it reads the header only."""
+    try:
+        with closing(sqlite3.connect(path.resolve().as_uri() + "?mode=ro&immutable=1", uri=True)) as probe:
+            probe.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError as error:
+        if error.sqlite_errorcode == sqlite3.SQLITE_NOTADB:
+            return False
+        raise
+    return True
 
 
 def connect_read_only_copy(path: Path) -> sqlite3.Connection:

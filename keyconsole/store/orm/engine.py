@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 
 from keyconsole.errors import StoreUnavailable
-from keyconsole.store.direct.connectors import BUSY_TIMEOUT_S, SQLITE_MAGIC, configure_sqlite, postgres_connect_args
-from keyconsole.store.direct.sqlite_ownership import connect_read_only_copy, is_read_only_copy
+from keyconsole.store.direct.connectors import BUSY_TIMEOUT_S, configure_sqlite, error_line, postgres_connect_args
+from keyconsole.store.direct.sqlite_ownership import connect_read_only_copy, is_read_only_copy, is_sqlite_file
 from keyconsole.store.orm.location import StoreLocation
 
 # Marks a transaction that will write: on SQLite it must take the write lock up front.
@@ -71,13 +71,13 @@ def prepare_sqlite_file(path: Path, *, create_folder: bool) -> None:
 def _check_sqlite_header(path: Path) -> None:
     if path.is_dir():
         raise StoreUnavailable(f"{path} is a folder, not a keyconsole store")
+    if not os.access(path, os.R_OK):
+        raise StoreUnavailable(f"cannot read the store {path}: permission denied")
     try:
-        with path.open("rb") as handle:
-            header = handle.read(len(SQLITE_MAGIC))
-    except OSError as err:
-        raise StoreUnavailable(f"cannot read the store {path}: {err.strerror}") from None
-    # An empty file is a valid empty SQLite database: a store that was created and not yet used.
-    if header and header != SQLITE_MAGIC:
+        is_sqlite = is_sqlite_file(path)
+    except sqlite3.Error as err:
+        raise StoreUnavailable(f"cannot read the store {path}: {error_line(err)}") from None
+    if not is_sqlite:
         raise StoreUnavailable(f"{path} is not a keyconsole store (not a SQLite database)")
 
 
