@@ -63,6 +63,7 @@ class Stalls:
 async def measure(db: str) -> dict[str, float]:
     from textual import events
 
+    from keyconsole.service.key_query import SORTS
     from keyconsole.tui.app import open_app
     from keyconsole.tui.widgets.keys_table import KeysTable
 
@@ -146,6 +147,12 @@ async def measure(db: str) -> dict[str, float]:
         stall["toggle"] = await stall_of("d", "y")
         second = listing.window.get(1)
         stall["poll"] = await stall_of(change=lambda: switch_elsewhere(db, second.public_id, not second.active))
+        # The busiest keys first: every key's last day summed, a sort no index serves.
+        while SORTS[(SORTS.index(listing.window.query.sort) + 1) % len(SORTS)] != "usage":
+            await stall_of("o")
+        started = time.perf_counter()
+        stall["usage_sort"] = await stall_of("o")
+        usage_sorted = time.perf_counter() - started
         stalls.stop()
     return {
         "ready_s": ready,
@@ -154,6 +161,7 @@ async def measure(db: str) -> dict[str, float]:
         "rare_s": filtered_rare,
         "end_s": end,
         "peak_mb": peak_mb,
+        "usage_sort_s": usage_sorted,
         **{f"view_{label}_s": seconds for label, seconds in views.items()},
         **{f"stall_{name}_s": seconds for name, seconds in stall.items()},
     }

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from deployments import calls_per_second  # noqa: E402
-from serve import free_port, stop, wait_until_answering, wrk  # noqa: E402
+from serve import free_port, stop, verify_script, wait_until_answering, wrk  # noqa: E402
 
 from keyconsole import KeyStore  # noqa: E402
 from keyconsole.store.direct.change_feed import BOUND_S  # noqa: E402
@@ -51,13 +51,6 @@ def serve(url: str) -> tuple[subprocess.Popen[bytes], int]:
     )
     wait_until_answering(port, process)
     return process, port
-
-
-def verify_script(tmp: Path, key: str) -> Path:
-    script = tmp / f"verify-{time.monotonic_ns()}.lua"
-    script.write_text(f'wrk.method = "POST"\nwrk.body = [[{{"key": "{key}", "scopes": ["bench:read"]}}]]\n'
-                      'wrk.headers["Content-Type"] = "application/json"\n')
-    return script
 
 
 def new_key(url: str, name: str) -> tuple[str, str]:

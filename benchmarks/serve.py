@@ -77,6 +77,14 @@ def _ms(text: str) -> float:
     return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def verify_script(folder: Path, key: str) -> Path:
+    """A wrk script that POSTs ``key`` to /v1/verify, asking for the scope bench:read."""
+    script = folder / f"verify-{time.monotonic_ns()}.lua"
+    script.write_text(f'wrk.method = "POST"\nwrk.body = [[{{"key": "{key}", "scopes": ["bench:read"]}}]]\n'
+                      'wrk.headers["Content-Type"] = "application/json"\n')
+    return script
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=1)
@@ -96,9 +104,7 @@ def main() -> None:
             ks.seed_demo(args.keys)
             ks.scopes.add("bench:read")
             key = ks.keys.create("the real one", ["bench:read"]).key
-        script = Path(tmp) / "verify.lua"
-        script.write_text(f'wrk.method = "POST"\nwrk.body = [[{{"key": "{key}", "scopes": ["bench:read"]}}]]\n'
-                          'wrk.headers["Content-Type"] = "application/json"\n')
+        script = verify_script(Path(tmp), key)
 
         readies = []
         for _ in range(5):

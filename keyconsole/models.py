@@ -19,10 +19,11 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
 )
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, column_property, mapped_column, relationship
 
 from keyconsole import moments
+from keyconsole.store.direct.key_columns import USAGE_COUNTS
 
 
 # The bound parameter of ApiKey.calls_24h: the start of the day it counts.
@@ -88,6 +89,12 @@ class _KeyUsage:
     wrong_secret: Mapped[int] = mapped_column(BigInteger, server_default="0")
     throttled: Mapped[int] = mapped_column(BigInteger, server_default="0")
 
+    @classmethod
+    def calls(cls) -> ColumnElement[int]:
+        """Every verify the row counts, whatever it ended as."""
+        first, *rest = (getattr(cls, count) for count in USAGE_COUNTS)
+        return sum(rest, first)  # type: ignore[no-any-return]
+
 
 class KeyUsageHour(_KeyUsage, Base):
     """Per UTC hour, kept 14 days (service/usage_flush.py prunes)."""
@@ -140,15 +147,7 @@ class ApiKey(Base):
     # Verifies in the current UTC hour and the 23 before (migration 0012), for the "usage"
     # sort; where that day begins is a parameter the listing gives (service/keys.py).
     calls_24h: Mapped[int] = column_property(
-        select(
-            func.coalesce(
-                func.sum(
-                    KeyUsageHour.accepted + KeyUsageHour.inactive + KeyUsageHour.missing_scope
-                    + KeyUsageHour.wrong_secret + KeyUsageHour.throttled
-                ),
-                0,
-            )
-        )
+        select(func.coalesce(func.sum(KeyUsageHour.calls()), 0))
         .where(KeyUsageHour.key_id == id, KeyUsageHour.hour >= bindparam(USAGE_SINCE, type_=UTCDateTime()))
         .correlate_except(KeyUsageHour)
         .scalar_subquery(),

@@ -11,6 +11,9 @@ itself and no bad value is quietly replaced by a default.
   counts to the store (default 10; a crash loses at most that much; 0 counts nothing).
 - ``KEYCONSOLE_USAGE_HOURS_KEPT_DAYS`` / ``KEYCONSOLE_USAGE_DAYS_KEPT_DAYS``: how long hourly
   and daily usage rows are kept (default 14 and 400 days).
+
+And two that are not keyconsole's own: ``TERM=linux`` or ``NO_COLOR`` (set and not empty,
+no-color.org) draw the keys table's usage bars in plain characters.
 """
 
 from __future__ import annotations
@@ -79,6 +82,12 @@ def usage_kept(environ: Mapping[str, str] | None = None) -> tuple[timedelta, tim
     hours = _read(USAGE_HOURS_KEPT_DAYS, environ, DEFAULT_USAGE_HOURS_KEPT_DAYS, _days, takes)
     days = _read(USAGE_DAYS_KEPT_DAYS, environ, DEFAULT_USAGE_DAYS_KEPT_DAYS, _days, takes)
     return timedelta(days=hours), timedelta(days=days)
+
+
+def plain_bars(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether bars are drawn in ASCII: the Linux console's font lacks the block elements,
+    and without colour a low bar and a blank look too alike."""
+    return _text("TERM", environ) == "linux" or bool(_text("NO_COLOR", environ))
 
 
 def debug(environ: Mapping[str, str] | None = None) -> bool:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import inspect
 
 from keyconsole import KeyStore, tokens
-from keyconsole.errors import Conflict
-from keyconsole.models import ApiKey
-from keyconsole.service.demo import BATCH, DEMO_SCOPES
+from keyconsole.errors import Conflict, InvalidInput
+from keyconsole.models import ApiKey, KeyUsageHour
+from keyconsole.service.demo import BATCH, DEMO_SCOPES, MAX_USAGE_HOURS
 from keyconsole.service.key_query import KeyQuery
 from keyconsole.store.orm import name_index
 
@@ -60,3 +61,27 @@ def test_seed_refuses_a_store_with_real_keys_and_writes_nothing(ks: KeyStore) ->
     with pytest.raises(Conflict):
         ks.seed_demo(50)
     assert ks.keys.count() == 1
+
+
+def test_seeded_usage_fills_each_hour_and_spikes_one_key_in_200(store_url: str) -> None:
+    with KeyStore(store_url, actor="tester") as store:
+        store.seed_demo(400, usage_hours=48)
+        keys = store.keys.list()
+        day = store.usage.of_keys([key.public_id for key in keys], since=timedelta(hours=47), by="hour")
+        assert all(len(usage.periods) == 48 for usage in day), "every key, every hour"
+        works = {key.public_id: key.status.value == "ACTIVE" for key in keys}
+        for usage in day:
+            accepted, inactive = usage.totals[0], usage.totals[1]
+            assert (accepted > 0 and inactive == 0) if works[usage.public_id] else (accepted == 0 and inactive > 0)
+        recent = {key.public_id: key.last_used_at for key in keys if works[key.public_id]}
+        assert all(used is not None and used > datetime.now(UTC) - timedelta(minutes=11) for used in recent.values())
+        assert store.usage.spiking() == 2
+        with store.database.engine.connect() as conn:
+            indexes = {index["name"] for index in inspect(conn).get_indexes("key_usage_hours")}
+        assert {index.name for index in KeyUsageHour.__table__.indexes} <= indexes
+
+
+def test_seeded_usage_hours_are_bounded(ks: KeyStore) -> None:
+    with pytest.raises(InvalidInput, match="--usage-hours"):
+        ks.seed_demo(10, usage_hours=MAX_USAGE_HOURS + 1)
+    assert ks.keys.count() == 0

@@ -13,7 +13,7 @@ import pytest
 from keyconsole import KeyStore
 from keyconsole.console_model.direct_pages import DirectKeyPages
 from keyconsole.service.clock import Clock, utc_now
-from keyconsole.service.key_query import CONSOLE_SORTS, KeyQuery
+from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.store.migrations import VERSION_TABLE
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -24,16 +24,21 @@ def _varied_keys(store_url: str) -> tuple[KeyStore, list[datetime]]:
     ks = KeyStore(store_url, actor="tester", clock=lambda: now[0])
     for scope in ("users:read", "users.write", "users-admin", "billing:read", "a_b"):
         ks.scopes.add(scope)
-    ks.keys.create("Zeta service", ["users:read", "users.write", "users-admin", "a_b"])
+    zeta = ks.keys.create("Zeta service", ["users:read", "users.write", "users-admin", "a_b"]).key
     ks.keys.create("alpha", ["billing:read"], expires_at=START + timedelta(days=1))
-    ks.keys.create("Ärger", ["users:read"], active=False)
-    ks.keys.create("ﬁle sync", ["users:read", "billing:read"])  # folds to "file sync"
-    ks.keys.create("[bold]markup[/bold]", ["a_b"])
+    inactive = ks.keys.create("Ärger", ["users:read"], active=False).key
+    sync = ks.keys.create("ﬁle sync", ["users:read", "billing:read"]).key  # folds to "file sync"
+    markup = ks.keys.create("[bold]markup[/bold]", ["a_b"]).key
     ks.keys.create("rotated in grace", ["users:read"])
     ks.keys.create("rotated outright", ["users:read"])
     now[0] = START + timedelta(days=2)  # "alpha" has expired since
     ks.keys.rotate("rotated in grace", grace=timedelta(hours=1))
     ks.keys.rotate("rotated outright")
+    # Usage to sort by, refusals and a tie included.
+    for key, calls in ((zeta, 3), (sync, 3), (markup, 1), (inactive, 2)):
+        for _ in range(calls):
+            ks.verify(key)
+    assert ks._verifier.flush_usage()  # noqa: SLF001 - now rather than in 10 s
     return ks, now
 
 
@@ -56,13 +61,18 @@ def test_the_first_page_is_what_the_store_lists(store_url: str) -> None:
         assert statuses["alpha"] == "EXPIRED" and statuses["Ärger"] == "INACTIVE"
         grace = {info.name: info.rotation_grace_until for info in first}
         assert grace["rotated in grace"] is not None and grace["rotated outright"] is None
+        ids = [info.public_id for info in first]
+        usage = pages.last_day_usage(ids)
+        assert usage == ks.keys.last_day_usage(ids)
+        calls = {info.name: sum(usage[info.public_id]) for info in first if info.public_id in usage}
+        assert calls == {"Zeta service": 3, "ﬁle sync": 3, "[bold]markup[/bold]": 1, "Ärger": 2}
+        assert all(series[:-1] == (0,) * 23 for series in usage.values()), "all in the current hour"
     finally:
         pages.close()
         ks.close()
 
 
-# The direct pages serve the console only, so every sort the console can ask for.
-@pytest.mark.parametrize("sort", CONSOLE_SORTS)
+@pytest.mark.parametrize("sort", SORTS)
 def test_every_sort_and_page_is_what_the_store_lists(store_url: str, sort: str) -> None:
     """One definition of the order (KeyQuery.order) serves both readers, ties included."""
     ks, now = _varied_keys(store_url)

@@ -46,8 +46,7 @@ def test_pages_fill_the_window_and_a_jump_reads_only_around_where_it_lands(ks: K
     end = listing.page_wanted(total - 30, total - 1)
     assert end is not None and end.stop == total and end.stop - end.start < PAGE
     assert listing.page_wanted(total - 20, total - 1) is None, "already being read"
-    rows = end.rows(ks.keys)
-    assert listing.take_page(end, rows)
+    assert listing.take_page(end, end.read(ks.keys))
     assert listing.window.get(total - 1) == ks.keys.list(limit=1, offset=total - 1)[0]
 
     onward = listing.page_wanted(PAGE, PAGE + 20)
@@ -63,10 +62,10 @@ def test_a_page_read_for_an_older_window_is_not_mixed_in(ks: KeyStore) -> None:
         listing.take(window)
     read = listing.page_wanted(2 * PAGE, 2 * PAGE + 10)
     assert read is not None
-    rows = read.rows(ks.keys)
+    page = read.read(ks.keys)
     for window in listing.load(replace(listing.query, descending=True)).windows(ks.keys):
         listing.take(window)
-    assert not listing.take_page(read, rows)
+    assert not listing.take_page(read, page)
     assert listing.window.get(2 * PAGE) is None
 
 

@@ -18,6 +18,7 @@ from textual.widgets import Input
 from keyconsole import KeyStore, tokens
 from keyconsole.tui.app import make_app
 from tests.tui_helpers import settle
+from tests.usage_rows import add_hourly_usage
 
 SIZE = (80, 24)
 # The header shows the store; the store itself lives in the test's own folder, so parallel
@@ -41,6 +42,9 @@ def pinned_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Ke
     store.keys.create("billing backend", ["billing:read", "users:read"])
     store.keys.create("checkout [prod]", ["users:read", "users:write"], expires_at=NOW + timedelta(days=90))
     store.keys.create("old partner", ["users:read"], active=False)
+    # A working day behind one key, a spike on another (the Usage column, the header's count).
+    add_hourly_usage(store, "billing backend", {ago: 900 + 80 * (ago % 12) for ago in range(24)}, NOW)
+    add_hourly_usage(store, "checkout [prod]", {**{ago: 4 for ago in range(2, 24)}, 1: 30, 0: 650}, NOW)
     yield store
     store.close()
 

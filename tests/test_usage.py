@@ -176,24 +176,3 @@ def test_keys_list_sorted_by_usage_puts_the_busiest_first(store_url: str) -> Non
         assert [key.name for key in ks.keys.list(KeyQuery(sort="usage", descending=True))][0] == "unused"
     listed = json.loads(ok(kc(store_url, "keys", "list", "--sort", "usage", "--json")).stdout)
     assert [key["name"] for key in listed] == ["busy", "middling", "quiet", "unused"]
-
-
-async def test_the_details_pane_plots_the_last_day_and_month(ks: KeyStore) -> None:
-    from textual.widgets import Sparkline
-
-    from tests.tui_helpers import opened, press, settle
-
-    issued = ks.keys.create("plotted", ["users:read"])
-    for _ in range(30):
-        assert ks.verify(issued.key, scope="users:read")
-    for _ in range(3):
-        assert not ks.verify(issued.key, scope="users:write")
-    assert ks._verifier.flush_usage()  # noqa: SLF001
-    async with opened(ks, (80, 24)) as pilot:
-        await settle(pilot)
-        await press(pilot, "i")
-        screen = pilot.app.screen
-        for period, points in (("day", 24), ("month", 30)):
-            assert str(screen.query_one(f"#usage-{period}").render()) == "33 calls, 3 refused (3 missing scope)"
-            plotted = list(screen.query_one(f"#plot-{period}", Sparkline).data or [])
-            assert len(plotted) == points and plotted[-1] == 33 and sum(plotted) == 33

@@ -10,15 +10,16 @@ status and grace rules (service/records.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from keyconsole.errors import StoreUnavailable
+from keyconsole.service import usage_window
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import KeyQuery
 from keyconsole.service.records import KeyInfo, grace_until, key_info
 from keyconsole.store.direct.driver import DirectConnection, open_direct
-from keyconsole.store.direct.listing import count_keys, has_scopes, read_keys
+from keyconsole.store.direct.listing import count_keys, has_scopes, read_hourly_calls, read_keys
 
 
 class DirectKeyPages:
@@ -42,9 +43,9 @@ class DirectKeyPages:
     def list(self, query: KeyQuery = KeyQuery(), *, limit: int | None = None, offset: int = 0) -> list[KeyInfo]:
         if not query.is_unfiltered:
             raise ValueError("a direct read lists every key; filters need the store's listing")
-        with self._reading():
-            rows = read_keys(self._direct, query.order, limit=limit, offset=offset)
         now = self._now()
+        with self._reading():
+            rows = read_keys(self._direct, query.order, limit=limit, offset=offset, usage_since=usage_window.day_start(now))
         return [key_info(row, row.scopes, grace_until(row.has_previous_hash, row.previous_hash_until), now) for row in rows]
 
     def count(self, query: KeyQuery = KeyQuery()) -> int:
@@ -52,6 +53,12 @@ class DirectKeyPages:
             raise ValueError("a direct read counts every key; filters need the store's listing")
         with self._reading():
             return count_keys(self._direct)
+
+    def last_day_usage(self, public_ids: Sequence[str]) -> dict[str, tuple[int, ...]]:
+        now = self._now()
+        with self._reading():
+            found = read_hourly_calls(self._direct, public_ids, usage_window.day_start(now))
+        return usage_window.day_series_by_key(found, now)
 
     def any_scope(self) -> bool:
         with self._reading():

@@ -4,15 +4,17 @@ Textual-free. The console asks for a load on its UI thread (cheap: no SQL), read
 worker thread (:meth:`Loading.windows`), and takes each window the worker hands back on the
 UI thread (:meth:`KeyListing.take`). Only rows near the viewport are ever held, so a store
 of a million keys costs what a store of a hundred does; the total is counted only when the
-first page came back full (a short first page is its own count).
+first page came back full (a short first page is its own count). Usage is read with each
+page, for its keys only: the last day's calls per hour of the rows held.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from keyconsole.service import usage_window
 from keyconsole.service.key_query import KeyQuery
 from keyconsole.service.records import KeyInfo
 
@@ -31,6 +33,28 @@ class KeyPages(Protocol):
 
     def any_scope(self) -> bool: ...
 
+    def last_day_usage(self, public_ids: Sequence[str]) -> dict[str, tuple[int, ...]]: ...
+
+
+# The last day's calls per hour (service/usage_window.py) of the keys read that were used in it.
+Usage = Mapping[str, tuple[int, ...]]
+NO_USE = (0,) * usage_window.DAY_HOURS
+
+
+@dataclass(frozen=True)
+class Page:
+    """Rows read, by position, and the usage of their keys."""
+
+    rows: dict[int, KeyInfo]
+    usage: dict[str, tuple[int, ...]]
+
+    @classmethod
+    def read(cls, pages: KeyPages, start: int, keys: list[KeyInfo]) -> Page:
+        return cls(
+            {start + offset: key for offset, key in enumerate(keys)},
+            pages.last_day_usage([key.public_id for key in keys]),
+        )
+
 
 @dataclass(frozen=True)
 class Window:
@@ -40,6 +64,7 @@ class Window:
     generation: int
     query: KeyQuery
     rows: Mapping[int, KeyInfo] = field(default_factory=dict)
+    usage: Usage = field(default_factory=dict)
     total: int = 0
     exact: bool = True
     any_scope: bool = True
@@ -48,6 +73,15 @@ class Window:
 
     def get(self, index: int) -> KeyInfo | None:
         return self.rows.get(index)
+
+    def usage_of(self, key: KeyInfo) -> tuple[int, ...]:
+        return self.usage.get(key.public_id, NO_USE)
+
+    def with_page(self, page: Page) -> Window:
+        """This window with ``page``'s rows too (only those, when keeping both would hold too many)."""
+        if len(self.rows) + len(page.rows) > HELD_MAX:
+            return replace(self, rows=page.rows, usage=page.usage)
+        return replace(self, rows={**self.rows, **page.rows}, usage={**self.usage, **page.usage})
 
     def index_of(self, public_id: str) -> int | None:
         return next((index for index, row in self.rows.items() if row.public_id == public_id), None)
@@ -67,7 +101,7 @@ class PageRead:
     stop: int
     total: int
 
-    def rows(self, pages: KeyPages) -> dict[int, KeyInfo]:
+    def read(self, pages: KeyPages) -> Page:
         """Read the page (in a worker). Near the end it reads backwards from the end of the
         index: an OFFSET near a million walks the whole index, the reversed order a page."""
         if self.start > self.total // 2:
@@ -76,7 +110,7 @@ class PageRead:
             found.reverse()
         else:
             found = pages.list(self.query, limit=self.stop - self.start, offset=self.start)
-        return {self.start + offset: row for offset, row in enumerate(found)}
+        return Page.read(pages, self.start, found)
 
 
 @dataclass(frozen=True)
@@ -92,12 +126,13 @@ class Loading:
         """The window to show (the first page, and the page around the cursor when it is
         further down), then, when the first page came back full, the same with its count."""
         first = pages.list(self.query, limit=PAGE)
-        rows = dict(enumerate(first))
+        page = Page.read(pages, 0, first)
         exact = len(first) < PAGE
         window = Window(
             self.generation,
             self.query,
-            rows,
+            page.rows,
+            page.usage,
             total=len(first),
             exact=exact,
             any_scope=bool(first) or pages.any_scope(),
@@ -116,7 +151,7 @@ class Loading:
             # the admin stays where they were.
             start = max(0, min(self.around, total - 1) - PAGE // 2)
             read = PageRead(self.generation, self.query, start, min(total, start + PAGE), total)
-            counted = replace(counted, rows={**rows, **read.rows(pages)})
+            counted = counted.with_page(read.read(pages))
         yield self._kept(counted)
 
     def _kept(self, window: Window) -> Window:
@@ -151,7 +186,9 @@ class KeyListing:
             return False
         if window.generation == self.window.generation:
             # The counted follow-up of the shown window: keep the pages read meanwhile.
-            window = replace(window, rows={**self.window.rows, **window.rows})
+            window = replace(
+                window, rows={**self.window.rows, **window.rows}, usage={**self.window.usage, **window.usage}
+            )
         self.window = window
         return True
 
@@ -177,12 +214,11 @@ class KeyListing:
         if self._reading == read:
             self._reading = None
 
-    def take_page(self, read: PageRead, rows: dict[int, KeyInfo]) -> bool:
+    def take_page(self, read: PageRead, page: Page) -> bool:
         """Add a page read for the shown window; whether it still belongs to it."""
         self.page_ended(read)
         window = self.window
         if read.generation != window.generation or read.query != window.query:
             return False
-        held = rows if len(window.rows) + len(rows) > HELD_MAX else {**window.rows, **rows}
-        self.window = replace(window, rows=held)
+        self.window = window.with_page(page)
         return True

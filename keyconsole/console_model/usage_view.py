@@ -1,12 +1,20 @@
 """How a key's usage reads in the console: a dense series per period for a plot, counts in
-words (``1.2k``), and its refusals by reason. Textual-free."""
+words (``1.2k``), the keys table's sparkline of the last day, and refusals by reason.
+Textual-free."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from typing import TYPE_CHECKING
+
 from keyconsole import moments
-from keyconsole.service.usage import USAGE_COUNTS, KeyUsage
+from keyconsole.service.usage_window import DAY_HOURS, is_spike
+from keyconsole.store.direct.key_columns import USAGE_COUNTS
+
+if TYPE_CHECKING:
+    # SQLAlchemy's: the keys table draws its first screen before that is imported.
+    from keyconsole.service.usage import KeyUsage
 
 _STEP = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
 # The refusals' words, in USAGE_COUNTS order after "accepted".
@@ -30,6 +38,48 @@ def in_words(count: int) -> str:
             scaled = count / size
             return f"{scaled:.1f}{unit}" if scaled < 10 else f"{scaled:.0f}{unit}"
     return str(count)
+
+
+# One bar per level, lowest first; an hour without a verify is blank. The plain set is for
+# terminals whose font lacks the block elements (the Linux console) or that ask for no
+# colour, where a blank and a low bar could not be told apart by colour either.
+BARS = "▁▂▃▄▅▆▇█"
+PLAIN_BARS = ".,:-=+*#"
+SPIKE = "spike"
+# The number's width: in_words never takes more.
+WORDS_WIDTH = 4
+
+
+def sparkline(series: tuple[int, ...], bars: int, *, plain: bool = False) -> str:
+    """``series`` in ``bars`` characters (each the sum of as many hours; ``bars`` divides
+    the series' length), scaled to its busiest bar."""
+    levels = PLAIN_BARS if plain else BARS
+    size = len(series) // bars
+    sums = [sum(series[n * size : (n + 1) * size]) for n in range(bars)]
+    top = max(sums)
+    # Any verify shows as at least the lowest bar; the busiest bar is the highest.
+    return "".join(" " if calls == 0 else levels[(calls * len(levels) - 1) // top] for calls in sums)
+
+
+def usage_cell(series: tuple[int, ...], width: int, *, plain: bool = False) -> str:
+    """The keys table's Usage cell: the day's calls in words and their sparkline, as many
+    bars as ``width`` leaves room for (a divisor of the day's hours); a spike is said in words
+    where the bars would not all fit beside it."""
+    calls = sum(series)
+    words = in_words(calls).rjust(WORDS_WIDTH)
+    if calls == 0:
+        return words
+    room = width - WORDS_WIDTH - 1
+    spike = is_spike(series)
+    if spike:
+        room -= len(SPIKE) + 1
+    bars = max((n for n in range(1, DAY_HOURS + 1) if DAY_HOURS % n == 0 and n <= room), default=0)
+    shown = [words]
+    if bars >= 4:
+        shown.append(sparkline(series, bars, plain=plain))
+    if spike:
+        shown.append(SPIKE)
+    return " ".join(shown)
 
 
 def summary(usage: KeyUsage) -> str:

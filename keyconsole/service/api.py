@@ -60,8 +60,10 @@ class KeyStore:
         """The same verification for an event loop (the FastAPI and Starlette guards)."""
         return AsyncVerifier(self._verifier)
 
-    def seed_demo(self, count: int, progress: Callable[[int], None] | None = None) -> int:
-        return demo.seed(self.database, count, actor=self.actor, clock=self._clock, progress=progress)
+    def seed_demo(self, count: int, progress: Callable[[int], None] | None = None, *, usage_hours: int = 0) -> int:
+        return demo.seed(
+            self.database, count, actor=self.actor, clock=self._clock, progress=progress, usage_hours=usage_hours
+        )
 
     def close(self) -> None:
         self._verifier.close()

@@ -2,6 +2,9 @@
 
 All demo keys share one argon2 hash of a secret that is thrown away at once, so none of
 them can ever verify. Rows go in with driver-level bulk inserts (store/orm/bulk.py), in batches, one transaction.
+With ``usage_hours`` each key also gets that many hours of usage (migration 0012) up to the
+current one: a rate from one call an hour to a thousand, a working day's shape, and one key
+in 200 spiking in the current hour, so the console's Usage column has something to show.
 """
 
 from __future__ import annotations
@@ -15,10 +18,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from keyconsole import hashing, tokens
+from keyconsole import hashing, moments, tokens
 from keyconsole.errors import Conflict, InvalidInput
-from keyconsole.models import ApiKey, KeyScope, KeyUse, Scope
-from keyconsole.service import audit_log
+from keyconsole.models import ApiKey, KeyScope, KeyUsageHour, KeyUse, Scope
+from keyconsole.service import audit_log, usage_window
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.validation import fold_name
 from keyconsole.store.orm import Database, name_index
@@ -43,6 +46,13 @@ KEY_COLUMNS = (
     "created_at", "updated_at", "expires_at", "created_by", "version",
 )
 MAX_KEYS = 10_000_000
+# At most the hours the flush keeps by default (14 days).
+MAX_USAGE_HOURS = 14 * 24
+# Quieter at night, busiest in the afternoon (UTC), and noise around it.
+_DAY_SHAPE = [0.3, 0.25, 0.2, 0.2, 0.25, 0.35, 0.5, 0.7, 0.9, 1.0, 1.0, 1.0,
+              1.0, 1.05, 1.1, 1.1, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.35]
+SPIKING_ONE_IN = 200
+SPIKE_TIMES = 20
 
 
 def seed(
@@ -51,10 +61,15 @@ def seed(
     *,
     actor: str,
     clock: Clock = utc_now,
-    progress: Callable[[int], None] | None = None) -> int:
-    """Add ``count`` demo keys; refuse a store that holds any key not made by a seed."""
+    progress: Callable[[int], None] | None = None,
+    usage_hours: int = 0,
+) -> int:
+    """Add ``count`` demo keys, each used for the last ``usage_hours`` hours; refuse a store
+    that holds any key not made by a seed."""
     if not 1 <= count <= MAX_KEYS:
         raise InvalidInput(f"--keys takes a number from 1 to {MAX_KEYS:,}")
+    if not 0 <= usage_hours <= MAX_USAGE_HOURS:
+        raise InvalidInput(f"--usage-hours takes a number from 0 to {MAX_USAGE_HOURS}")
     now = clock()
     with database.write() as session:
         real = session.scalar(select(func.count(ApiKey.id)).where(ApiKey.created_by != DEMO_ACTOR))
@@ -69,8 +84,10 @@ def seed(
             deferring = nullcontext()
         with deferring:
             # Numbered after the demo keys already there, so names stay unique across seeds.
-            _insert_keys(session, range(existing + 1, existing + 1 + count), scope_ids, now, progress)
-        audit_log.record(session, at=now, actor=actor, action="demo.seed", details={"keys": count})
+            numbers = range(existing + 1, existing + 1 + count)
+            _insert_keys(session, numbers, scope_ids, now, progress, _HourlyUsage(now, usage_hours))
+        details = {"keys": count, "usage_hours": usage_hours} if usage_hours else {"keys": count}
+        audit_log.record(session, at=now, actor=actor, action="demo.seed", details=details)
     database.refresh_statistics()
     return count
 
@@ -79,6 +96,7 @@ def seed(
 def _all_indexes_deferred(session: Session) -> Iterator[None]:
     with (
         indexes_deferred(session, ApiKey.__table__),
+        indexes_deferred(session, KeyUsageHour.__table__),
         name_index.suspended(session.connection()),
         foreign_keys_deferred(session, KeyScope.__table__),
     ):
@@ -91,6 +109,7 @@ def _insert_keys(
     scope_ids: list[int],
     now: datetime,
     progress: Callable[[int], None] | None,
+    usage: _HourlyUsage,
 ) -> None:
     rng = random.Random()
     shared_hash = hashing.hash_secret(tokens.new_secret())
@@ -105,7 +124,7 @@ def _insert_keys(
     use_insert = BulkInsert(session, KeyUse.__table__, ("key_id", "last_used_at"))
     for batch_start in range(0, len(numbers), BATCH):
         batch = numbers[batch_start : batch_start + BATCH]
-        keys, scope_picks, last_uses = [], [], []
+        keys, scope_picks, last_uses, usable = [], [], [], []
         # Public ids need not be unguessable (they are shown in clear): random bytes mapped
         # onto the alphabet, a whole batch at once.
         id_chars = rng.randbytes(len(batch) * tokens.PUBLIC_ID_CHARS).translate(_TO_ALPHABET).decode("ascii")
@@ -114,14 +133,19 @@ def _insert_keys(
             name = f"{rng.choice(_TEAMS)}-{rng.choice(_PURPOSES)}-{number}"
             expires = None if rng.random() < 0.6 else created + timedelta(days=rng.choice((30, 90, 365, 730)))
             last_used = None if rng.random() < 0.3 else max(created, now - rng.choice(used_ago))
+            active = rng.random() > 0.15
+            works = active and (expires is None or expires > now)
+            if works and usage.hours:
+                last_used = now - timedelta(minutes=rng.uniform(0, 10))
             id_start = offset * tokens.PUBLIC_ID_CHARS
             public_id = tokens.PREFIX + id_chars[id_start : id_start + tokens.PUBLIC_ID_CHARS]
             keys.append((
-                public_id, name, fold_name(name), shared_hash, rng.random() > 0.15,
+                public_id, name, fold_name(name), shared_hash, active,
                 created, created, expires, DEMO_ACTOR, 1,
             ))
             scope_picks.append(rng.choice(scope_sets))
             last_uses.append(last_used)
+            usable.append(works)
         # The new ids are read back after the insert (RETURNING with parameter order makes
         # SQLAlchemy insert SQLite rows one at a time): every id above the largest one
         # before it, mapped by public id, so rows another writer added meanwhile are ignored.
@@ -140,8 +164,43 @@ def _insert_keys(
             for public_id, last_used in zip(public_ids, last_uses, strict=True)
             if last_used is not None
         ])
+        usage.add(session, [(ids[public_id], works) for public_id, works in zip(public_ids, usable, strict=True)], rng)
         if progress is not None:
             progress(batch_start + len(keys))
+
+
+class _HourlyUsage:
+    """Hourly usage rows for demo keys, one bulk insert per batch of keys."""
+
+    def __init__(self, now: datetime, hours: int) -> None:
+        this_hour = moments.start_of_period(now, "hour")
+        self.hours = [this_hour - timedelta(hours=ago) for ago in range(hours - 1, -1, -1)]
+        self._noise = [0.5 + random.random() for _ in range(1024)]
+        self._insert: BulkInsert | None = None
+
+    def add(self, session: Session, keys: list[tuple[int, bool]], rng: random.Random) -> None:
+        """Rows for ``keys`` (id, whether it works: else its calls are refused as inactive)."""
+        if not self.hours:
+            return
+        if self._insert is None:
+            self._insert = BulkInsert(
+                session, KeyUsageHour.__table__, ("key_id", "hour", "accepted", "inactive", "wrong_secret")
+            )
+        rows = []
+        shape = [_DAY_SHAPE[hour.hour] for hour in self.hours]
+        noise, last = self._noise, len(self.hours) - 1
+        for key_id, works in keys:
+            rate = 10 ** rng.uniform(0, 3)
+            start = rng.randrange(len(noise))
+            calls = [int(rate * factor * noise[(start + n) % len(noise)]) + 1 for n, factor in enumerate(shape)]
+            if key_id % SPIKING_ONE_IN == 0:
+                # SPIKE_TIMES its usual hour (service/usage_window.py), whatever the time of day.
+                usual = calls[-usage_window.DAY_HOURS : -usage_window.RECENT_HOURS] or [0]
+                calls[last] = max(SPIKE_TIMES * sum(usual) // len(usual), 2 * usage_window.SPIKE_MIN_CALLS)
+            rows.extend(
+                (key_id, hour, n if works else 0, 0 if works else n, n // 500) for hour, n in zip(self.hours, calls, strict=True)
+            )
+        self._insert.run(rows)
 
 
 def _ensure_scopes(session: Session, now: datetime) -> list[int]:

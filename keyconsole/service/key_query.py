@@ -21,15 +21,17 @@ UNCHANGED: Final = Unchanged()
 
 # Each sort and the api_keys column it orders by: the one definition of the listing's order,
 # read by the ORM listing (service/keys.py) and the direct reader (store/direct/listing.py).
+# In the keys table's column order, which the console's `o` follows.
 SORT_COLUMNS = {
     "name": "name_folded",
     "id": "public_id",
     "status": "active",
+    # Verifies in the last 24 hours (service/usage_window.py), the busiest first unless
+    # descending (`keys list --sort usage`).
+    "usage": "calls_24h",
     "expires": "expires_at",
     "last_used": "last_used_at",
     "created": "created_at",
-    # Verifies in the last 24 hours, busiest first when descending (`keys list --sort usage`).
-    "usage": "calls_24h",
 }
 SORTS = tuple(SORT_COLUMNS)
 # On a unique column an id tie-break would only stop the store from reading names and ids
@@ -37,8 +39,6 @@ SORTS = tuple(SORT_COLUMNS)
 UNIQUE_SORTS = frozenset({"name", "id"})
 # Sorts whose natural order is the largest first (``descending`` then reverses it).
 LARGEST_FIRST = frozenset({"usage"})
-# What the console's `o` cycles through: usage waits for its column there (issue 24).
-CONSOLE_SORTS = tuple(sort for sort in SORTS if sort != "usage")
 STATUS_FILTERS = ("all", "active", "inactive", "expired")
 
 

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from keyconsole import hashing, moments, tokens
 from keyconsole.errors import Conflict, InvalidInput, NotFound, StaleEdit
-from keyconsole.models import USAGE_SINCE, ApiKey, KeyScope, KeyUse, Scope
-from keyconsole.service import audit_log, records
+from keyconsole.models import USAGE_SINCE, ApiKey, KeyScope, KeyUsageHour, KeyUse, Scope
+from keyconsole.service import audit_log, records, usage_window
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.key_query import SORT_COLUMNS, STATUS_FILTERS, UNCHANGED, KeyQuery, Unchanged
 from keyconsole.service.policy import read_policy
@@ -92,6 +92,18 @@ class KeyService:
         with self._database.read() as session:
             return session.scalar(select(Scope.id).limit(1)) is not None
 
+    def last_day_usage(self, public_ids: Sequence[str]) -> dict[str, tuple[int, ...]]:
+        """The calls per hour of each key named that was verified in the last day
+        (service/usage_window.py): what the keys table draws for the rows it holds."""
+        now = self._now()
+        statement = (
+            select(ApiKey.public_id, KeyUsageHour.hour, KeyUsageHour.calls())
+            .join(ApiKey, ApiKey.id == KeyUsageHour.key_id)
+            .where(ApiKey.public_id.in_(public_ids), KeyUsageHour.hour >= usage_window.day_start(now))
+        )
+        with self._database.read() as session:
+            return usage_window.day_series_by_key(session.execute(statement), now)  # type: ignore[arg-type]
+
     def get(self, ref: str) -> KeyInfo:
         with self._database.read() as session:
             return _info_of(self._find(session, ref), self._now())
@@ -102,7 +114,7 @@ class KeyService:
             column = getattr(ApiKey, name)
             statement = statement.order_by(column.desc() if descending else column.asc())
         if query.sort == "usage":
-            statement = statement.params({USAGE_SINCE: moments.start_of_period(now, "hour") - timedelta(hours=23)})
+            statement = statement.params({USAGE_SINCE: usage_window.day_start(now)})
         return statement.offset(offset).limit(limit)
 
     def _filtered(self, session: Session, statement: Select[Any], query: KeyQuery, now: datetime) -> Select[Any]:

@@ -9,17 +9,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from keyconsole import moments
+from keyconsole.service import usage_window
 from keyconsole.errors import InvalidInput
 from keyconsole.models import ApiKey, KeyUsageDay, KeyUsageHour
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.keys import KeyService
+from keyconsole.service.records import KeyInfo
 from keyconsole.store.direct.key_columns import USAGE_COUNTS
+from keyconsole.store.orm import Database
 
 __all__ = ["PERIODS", "USAGE_COUNTS", "KeyUsage", "UsagePeriod", "UsageService"]
-from keyconsole.store.orm import Database
 
 Period = Literal["hour", "day"]
 PERIODS: tuple[Period, ...] = ("hour", "day")
@@ -50,9 +53,8 @@ class KeyUsage:
 
     @property
     def totals(self) -> tuple[int, ...]:
-        return tuple(sum(column) for column in zip(*(p.counts for p in self.periods), strict=True)) or (0,) * len(
-            USAGE_COUNTS
-        )
+        """One total per outcome, in USAGE_COUNTS order."""
+        return tuple(sum(period.counts[n] for period in self.periods) for n in range(len(USAGE_COUNTS)))
 
     def to_json(self) -> dict[str, Any]:
         totals = self.totals
@@ -77,14 +79,45 @@ class UsageService:
         """Usage since ``since`` ago (from the start of that hour or day), per ``by``: of the
         keys named (each one, used or not, in the order given), or else of every key used in
         that time, the busiest first."""
+        return self._read([self._keys.get(ref) for ref in refs], since, by)
+
+    def of_key(self, key: KeyInfo, *, since: timedelta, by: Period) -> KeyUsage:
+        """``of_keys`` for one key already read."""
+        (usage,) = self._read([key], since, by)
+        return usage
+
+    def spiking(self) -> int:
+        """How many keys spike now (service/usage_window.py): the keys table's header says it."""
+        now = self._now()
+        recent_start = usage_window.recent_start(now)
+        calls = KeyUsageHour.calls()
+        # Only keys busy enough in the last two hours are weighed against their usual hour.
+        hot = (
+            select(KeyUsageHour.key_id, func.max(calls).label("recent"))
+            .where(KeyUsageHour.hour >= recent_start, calls >= usage_window.SPIKE_MIN_CALLS)
+            .group_by(KeyUsageHour.key_id)
+            .subquery()
+        )
+        earlier = aliased(KeyUsageHour)
+        usual = (
+            select(func.coalesce(func.sum(earlier.calls()), 0))
+            .where(earlier.key_id == hot.c.key_id, earlier.hour >= usage_window.day_start(now), earlier.hour < recent_start)
+            .scalar_subquery()
+        )
+        statement = select(func.count()).select_from(hot).where(
+            hot.c.recent * usage_window.USUAL_HOURS >= usage_window.SPIKE_FACTOR * usual
+        )
+        with self._database.read() as session:
+            return session.scalar(statement) or 0
+
+    def _read(self, named: list[KeyInfo], since: timedelta, by: Period) -> list[KeyUsage]:
         if by not in PERIODS:
             raise InvalidInput(f"usage is kept by hour or by day, not {by!r}")
         if since <= timedelta(0):
             raise InvalidInput("--since must be a positive duration, e.g. 7d")
         start = moments.start_of_period(self._now() - since, by)
-        named = [self._keys.get(ref) for ref in refs]
         model = KeyUsageHour if by == "hour" else KeyUsageDay
-        period = model.hour if model is KeyUsageHour else model.day  # type: ignore[attr-defined]
+        period = getattr(model, by)  # the table's period column is named after it
         statement = (
             select(ApiKey.public_id, ApiKey.name, period, *(getattr(model, count) for count in USAGE_COUNTS))
             .join(ApiKey, ApiKey.id == model.key_id)

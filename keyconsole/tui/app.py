@@ -57,6 +57,7 @@ class KeyConsoleApp(App[None]):
         self._clock = clock
         # Read before the app starts: a bad value is one line from the command line.
         self._expiry_warning = settings.expiry_warning()
+        self._plain_bars = settings.plain_bars()
         self._poll_seconds = poll_seconds
         self._clipboard_wiper: LocalClipboardWiper | None = None
         self._switch_interval = sys.getswitchinterval()
@@ -88,6 +89,7 @@ class KeyConsoleApp(App[None]):
                 self._listing,
                 clock=self._clock,
                 expiry_warning=self._expiry_warning,
+                plain_bars=self._plain_bars,
             )
         )
 

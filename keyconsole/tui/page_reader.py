@@ -11,17 +11,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from keyconsole.console_model.listing import KeyPages, PageRead
+from keyconsole.console_model.listing import KeyPages, Page, PageRead
 from keyconsole.errors import KeyconsoleError
-from keyconsole.service.records import KeyInfo
 
-Delivery = Callable[[PageRead, "dict[int, KeyInfo] | KeyconsoleError"], None]
+Delivery = Callable[[PageRead, "Page | KeyconsoleError"], None]
 
 
 class PageReader:
     def __init__(self, pages: Callable[[], KeyPages], deliver: Delivery) -> None:
         """``pages`` gives the page source (it may wait for the store: it is called on the
-        reader's thread); ``deliver`` is called on that thread with the rows or the error."""
+        reader's thread); ``deliver`` is called on that thread with the page or the error."""
         self._pages = pages
         self._deliver = deliver
         self._wanted: PageRead | None = None
@@ -49,7 +48,7 @@ class PageReader:
                 read, self._wanted = self._wanted, None
             assert read is not None
             try:
-                outcome: dict[int, KeyInfo] | KeyconsoleError = read.rows(self._pages())
+                outcome: Page | KeyconsoleError = read.read(self._pages())
             except KeyconsoleError as error:
                 outcome = error
             self._deliver(read, outcome)

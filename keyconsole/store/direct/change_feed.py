@@ -81,7 +81,10 @@ class FeedFollower:
     def start(self) -> None:
         """Start following, or wake the thread if it rests."""
         if self._thread is not None:
-            self._wake.set()
+            # Every lookup past a lapsed lease calls here until the thread reads the feed
+            # again: only the first needs the system call that wakes it.
+            if not self._wake.is_set():
+                self._wake.set()
             return
         with self._start_lock:
             if self._thread is None and not self._stopped.is_set():

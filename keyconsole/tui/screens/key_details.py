@@ -100,10 +100,11 @@ class KeyDetailsScreen(Dialog[None]):
         public_id = self._key.public_id
 
         def read(store: KeyStore) -> _Details:
-            (day,) = store.usage.of_keys([public_id], since=timedelta(hours=23), by="hour")
-            (month,) = store.usage.of_keys([public_id], since=timedelta(days=29), by="day")
+            key = store.keys.get(public_id)
+            day = store.usage.of_key(key, since=timedelta(hours=23), by="hour")
+            month = store.usage.of_key(key, since=timedelta(days=29), by="day")
             events = store.audit.query(key_public_id=public_id, limit=EVENTS)
-            return _Details(store.keys.get(public_id), day, month, events)
+            return _Details(key, day, month, events)
 
         self._store.call(self, read, self._show, doing="reading the key, its usage and its audit")
 

@@ -25,11 +25,11 @@ from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from keyconsole.console_model.key_views import VIEWS
-from keyconsole.console_model.listing import KeyListing, Loading, PageRead, Window
+from keyconsole.console_model.listing import KeyListing, Loading, Page, PageRead, Window
 from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import middle_cut, printable
-from keyconsole.service.key_query import CONSOLE_SORTS, KeyQuery
+from keyconsole.service.key_query import SORTS, KeyQuery
 from keyconsole.service.records import IssuedKey, KeyInfo
 from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
 from keyconsole.tui import screens
@@ -48,8 +48,10 @@ if TYPE_CHECKING:
     from keyconsole.tui.store_client import StoreClient
 
 
-# The fewest characters of the store's name the header keeps.
+# The fewest characters of the store's name the header keeps beside the sort, and beside
+# the counts and warnings alone (which are never cut).
 STORE_NAME_MIN = 20
+STORE_NAME_LEAST = 10
 # Rows are read again at least this often: expiry words count minutes, and a key expires
 # with nobody changing anything.
 TIME_RECHECK = timedelta(minutes=1)
@@ -104,17 +106,20 @@ class KeysScreen(Screen[None]):
             self.window = window
             self.marker = marker
 
-    class ExpiringCounted(Message):
-        def __init__(self, count: int, marker: str) -> None:
+    class HeaderCounted(Message):
+        """The header's counts over the whole store: keys expiring soon, keys spiking."""
+
+        def __init__(self, expiring: int, spiking: int, marker: str) -> None:
             super().__init__()
-            self.count = count
+            self.expiring = expiring
+            self.spiking = spiking
             self.marker = marker
 
     class PageArrived(Message):
-        def __init__(self, read: PageRead, rows: dict[int, KeyInfo]) -> None:
+        def __init__(self, read: PageRead, page: Page) -> None:
             super().__init__()
             self.read = read
-            self.rows = rows
+            self.page = page
 
     class ReadFailed(Message):
         def __init__(self, error: KeyconsoleError, page: PageRead | None = None) -> None:
@@ -130,8 +135,10 @@ class KeysScreen(Screen[None]):
         *,
         clock: Clock = utc_now,
         expiry_warning: timedelta = timedelta(days=DEFAULT_EXPIRY_WARN_DAYS),
+        plain_bars: bool = False,
     ) -> None:
         super().__init__()
+        self._plain_bars = plain_bars
         self._store = store
         self._poll_seconds = poll_seconds
         self._clock = clock
@@ -139,9 +146,11 @@ class KeysScreen(Screen[None]):
         self._view = 0
         self._marks = Marks()
         self._changes = KeyChanges(self, store, self._marks, self.load_rows)
-        # Active keys expiring within the warning window, and the change marker it was counted at.
+        # Active keys expiring within the warning window, keys spiking (service/usage_window.py),
+        # and the change marker they were counted at.
         self._expiring = 0
-        self._expiring_marker: str | None = None
+        self._spiking = 0
+        self._counted_marker: str | None = None
         # A listing whose first window was read before the app started (tui/app.py: open_app).
         self._listing = listing if listing is not None else KeyListing()
         self._shown_before_open = listing is not None
@@ -166,6 +175,7 @@ class KeysScreen(Screen[None]):
             clock=self._clock,
             expiry_warning=self._expiry_warning,
             marks=self._marks,
+            plain_bars=self._plain_bars,
             id="keys",
         )
         yield BusyNote()
@@ -257,17 +267,20 @@ class KeysScreen(Screen[None]):
             if worker.is_cancelled:
                 return
             self.post_message(self.RowsRead(window, marker))
-        # After the rows, and only when the store changed: not on every filter keystroke.
-        if self._expiry_warning and marker != self._expiring_marker and not worker.is_cancelled:
-            expiring = KeyQuery(status="active", expiring_within=self._expiry_warning)
-            self.post_message(self.ExpiringCounted(store.keys.count(expiring), marker))
+        # After the rows, and only when the store changed or time passed (a poll): not on
+        # every filter keystroke.
+        if marker != self._counted_marker and not worker.is_cancelled:
+            expiring = 0
+            if self._expiry_warning:
+                expiring = store.keys.count(KeyQuery(status="active", expiring_within=self._expiry_warning))
+            self.post_message(self.HeaderCounted(expiring, store.usage.spiking(), marker))
 
     def _failed_to_read(self, error: KeyconsoleError) -> None:
         self.post_message(self.ReadFailed(error))
 
-    @on(ExpiringCounted)
-    def _expiring_counted(self, event: ExpiringCounted) -> None:
-        self._expiring, self._expiring_marker = event.count, event.marker
+    @on(HeaderCounted)
+    def _header_counted(self, event: HeaderCounted) -> None:
+        self._expiring, self._spiking, self._counted_marker = event.expiring, event.spiking, event.marker
         self._describe()
 
     @on(RowsRead)
@@ -285,7 +298,7 @@ class KeysScreen(Screen[None]):
         if read is not None:
             self._page_reader.ask(read)
 
-    def _page_read(self, read: PageRead, outcome: dict[int, KeyInfo] | KeyconsoleError) -> None:
+    def _page_read(self, read: PageRead, outcome: Page | KeyconsoleError) -> None:
         # On the page reader's thread: post_message is safe from any thread.
         if isinstance(outcome, KeyconsoleError):
             self.post_message(self.ReadFailed(outcome, read))
@@ -294,7 +307,7 @@ class KeysScreen(Screen[None]):
 
     @on(PageArrived)
     def _page_arrived(self, event: PageArrived) -> None:
-        if self._listing.take_page(event.read, event.rows):
+        if self._listing.take_page(event.read, event.page):
             self.table.refresh()
 
     @on(ReadFailed)
@@ -314,7 +327,7 @@ class KeysScreen(Screen[None]):
         "in 2m"), which no change marker shows."""
         aged = self._read_at is not None and self._clock() - self._read_at >= TIME_RECHECK
         if aged:
-            self._expiring_marker = None  # count the expiring keys again too
+            self._counted_marker = None  # count the expiring and spiking keys again too
         shown, reload = self._marker, aged or bool(self.query_one("#banner").display)
 
         def changed(marker: str | None) -> None:
@@ -343,6 +356,8 @@ class KeysScreen(Screen[None]):
             verb = "expires" if self._expiring == 1 else "expire"
             days = self._expiry_warning.days
             rest += f"  {self._expiring:,} {verb} within {days} day{'' if days == 1 else 's'}"
+        if self._spiking:
+            rest += f"  {self._spiking:,} spiking"
         if self._marks:
             rest += f"  {len(self._marks)} marked"
         if self._read_only:
@@ -353,7 +368,7 @@ class KeysScreen(Screen[None]):
         sort = f"  sorted by {query.sort}"
         if width - len(rest) - len(sort) >= STORE_NAME_MIN:
             rest = f"  {shown}{sort}{rest[len(shown) + 2:]}"
-        store = middle_cut(printable(self._store.display_name), max(STORE_NAME_MIN, width - len(rest)))
+        store = middle_cut(printable(self._store.display_name), max(STORE_NAME_LEAST, width - len(rest)))
         self.query_one("#store-info", Static).update(Content(f"keyconsole  {store}{rest}"))
         hint = self.query_one("#empty-hint", Hint)
         if total:
@@ -416,7 +431,7 @@ class KeysScreen(Screen[None]):
 
     def action_sort(self) -> None:
         query = self._listing.query
-        following = CONSOLE_SORTS[(CONSOLE_SORTS.index(query.sort) + 1) % len(CONSOLE_SORTS)]
+        following = SORTS[(SORTS.index(query.sort) + 1) % len(SORTS)]
         self.load_rows(replace(query, sort=following, descending=False))
 
     def action_reverse(self) -> None:

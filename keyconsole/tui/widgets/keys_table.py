@@ -25,8 +25,10 @@ from textual.strip import Strip
 
 from keyconsole.console_model.expiry_warning import expiry_words
 from keyconsole.console_model.listing import KeyListing, Window
+from keyconsole.console_model.usage_view import usage_cell
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.display import day, printable
+from keyconsole.service.key_query import LARGEST_FIRST
 from keyconsole.service.key_state import expires_within
 from keyconsole.service.records import KeyInfo
 from keyconsole.settings import DEFAULT_EXPIRY_WARN_DAYS
@@ -42,8 +44,10 @@ class Column:
 COLUMNS = (
     Column("Name", 18, "name"),
     Column("Key id", 15, "id"),
-    Column("Scopes", 14, None),
+    Column("Scopes", 13, None),
     Column("Status", 8, "status"),
+    # The last day's calls in words and six bars of four hours (console_model/usage_view.py).
+    Column("Usage", 11, "usage"),
     Column("Expires", 10, "expires"),
     Column("Last used", 10, "last_used"),
     Column("Created", 10, "created"),
@@ -51,11 +55,15 @@ COLUMNS = (
 GAP = 1
 NAME_MIN = 14
 NAME_MAX = 40
-# On a narrow terminal the last columns go first (Created), never one an admin scans for.
+# On a narrow terminal the last columns go first (Created, Last used), never one an admin
+# scans for.
 COLUMNS_MIN = 6
 SCROLLBAR = 2
 SCOPES_COLUMN = 2
 STATUS_COLUMN = 3
+USAGE_COLUMN = 4
+# Room to spare widens Usage first, to twelve bars of two hours.
+USAGE_WIDER = 6
 
 
 def _fixed_width(count: int) -> int:
@@ -107,6 +115,7 @@ class KeysTable(ScrollView, can_focus=True):
         clock: Clock = utc_now,
         expiry_warning: timedelta = timedelta(days=DEFAULT_EXPIRY_WARN_DAYS),
         marks: Container[str] = frozenset(),
+        plain_bars: bool = False,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -124,6 +133,7 @@ class KeysTable(ScrollView, can_focus=True):
         # End key a third of its time at a million keys (benchmarks/console.py).
         self._ask_for_rows = ask_for_rows
         self._widths = [c.width for c in COLUMNS]
+        self._plain_bars = plain_bars
         # self.rich_style walks every ancestor: a third of a line's drawing when asked per line.
         self._base_style: Style | None = None
 
@@ -182,8 +192,13 @@ class KeysTable(ScrollView, can_focus=True):
             count -= 1
         name = min(NAME_MAX, max(NAME_MIN, room - _fixed_width(count)))
         self._widths = [name, *(column.width for column in COLUMNS[1:count])]
-        # Room left once Name is at its widest goes to Scopes, the column most often cut.
-        self._widths[SCOPES_COLUMN] += max(0, room - _fixed_width(count) - name)
+        # Room left once Name is at its widest goes to Usage's finer bars, then to Scopes,
+        # the column most often cut.
+        spare = max(0, room - _fixed_width(count) - name)
+        if spare >= USAGE_WIDER:
+            self._widths[USAGE_COLUMN] += USAGE_WIDER
+            spare -= USAGE_WIDER
+        self._widths[SCOPES_COLUMN] += spare
         self.reset()
 
     # -- cursor ------------------------------------------------------------------------------
@@ -236,7 +251,8 @@ class KeysTable(ScrollView, can_focus=True):
                 strip = self._strip(["…"] + [""] * (len(self._widths) - 1), base + placeholder, None)
             else:
                 status_style = self.get_component_rich_style(f"keys-table--{key.status.value.lower()}")
-                cells = _cells(key, self._clock(), self._expiry_warning)
+                usage = usage_cell(window.usage_of(key), self._widths[USAGE_COLUMN], plain=self._plain_bars)
+                cells = _cells(key, usage, self._clock(), self._expiry_warning)
                 if key.public_id in self._marks:
                     cells[0] = "* " + cells[0]
                 strip = self._strip(cells, base, status_style)
@@ -246,7 +262,8 @@ class KeysTable(ScrollView, can_focus=True):
         query = self._window.query
         if column.sort != query.sort:
             return column.title
-        return column.title + (" v" if query.descending else " ^")
+        # v: the largest first, whatever a sort's natural order is.
+        return column.title + (" v" if query.descending != (query.sort in LARGEST_FIRST) else " ^")
 
     def _strip(self, cells: list[str], style: Style, status_style: Style | None) -> Strip:
         segments = []
@@ -265,13 +282,14 @@ def _fit(text: str, width: int) -> str:
     return set_cell_size(text, width - 1) + "…"
 
 
-def _cells(key: KeyInfo, now: datetime, expiry_warning: timedelta) -> list[str]:
+def _cells(key: KeyInfo, usage: str, now: datetime, expiry_warning: timedelta) -> list[str]:
     soon = key.active and expires_within(key.expires_at, now, expiry_warning)
     return [
         printable(key.name),
         key.public_id,
         ",".join(key.scopes),
         key.status.value,
+        usage,
         expiry_words(key.expires_at, now) if soon and key.expires_at else day(key.expires_at, never="never"),
         day(key.last_used_at, never="never"),
         day(key.created_at),
