@@ -146,3 +146,5 @@ def test_the_usage_models_count_the_outcomes_the_raw_writes_add() -> None:
 
     for model, period in ((KeyUsageHour, "hour"), (KeyUsageDay, "day")):
         assert tuple(model.__table__.c.keys()) == (period, "key_id", *USAGE_COUNTS)  # type: ignore[attr-defined]
+        summed = str(model.calls())
+        assert all(f".{count}" in summed for count in USAGE_COUNTS), f"calls() leaves out an outcome: {summed}"

@@ -176,3 +176,32 @@ def test_keys_list_sorted_by_usage_puts_the_busiest_first(store_url: str) -> Non
         assert [key.name for key in ks.keys.list(KeyQuery(sort="usage", descending=True))][0] == "unused"
     listed = json.loads(ok(kc(store_url, "keys", "list", "--sort", "usage", "--json")).stdout)
     assert [key["name"] for key in listed] == ["busy", "middling", "quiet", "unused"]
+
+
+def test_the_store_counts_spikes_by_the_rule_the_table_marks_them_by(store_url: str) -> None:
+    """service/usage_window.py's rule, at its edges: in SQL for the header, in Python per row."""
+    from keyconsole.service.usage_window import SPIKE_MIN_CALLS, is_spike
+    from tests.usage_rows import add_hourly_usage
+
+    now = datetime(2026, 11, 28, 9, 30, tzinfo=timezone.utc)
+    usual = {ago: 10 for ago in range(2, 24)}  # 220 in the 22 hours before the last two
+    histories = {
+        "at the factor": ({**usual, 0: SPIKE_MIN_CALLS}, True),  # 100 * 22 >= 10 * 220
+        "just under it": ({**usual, 2: 11, 0: SPIKE_MIN_CALLS}, False),
+        "in the hour before": ({**usual, 1: 500, 0: 3}, True),
+        "two hours ago": ({**usual, 2: 5000}, False),
+        "too few calls": ({0: SPIKE_MIN_CALLS - 1}, False),
+        "new and busy": ({0: 2 * SPIKE_MIN_CALLS}, True),
+        "a day ago": ({24: 5000, 25: 5000}, False),
+        "steady and busy": ({ago: 1000 for ago in range(24)}, False),
+    }
+    with KeyStore(store_url, actor="tester", clock=lambda: now) as ks:
+        ks.scopes.add("users:read")
+        for name, (hours, _) in histories.items():
+            ks.keys.create(name, ["users:read"])
+            add_hourly_usage(ks, name, hours, now)
+        keys = ks.keys.list()
+        series = ks.keys.last_day_usage([key.public_id for key in keys])
+        marked = {key.name for key in keys if key.public_id in series and is_spike(series[key.public_id])}
+        assert marked == {name for name, (_, spikes) in histories.items() if spikes}
+        assert ks.usage.spiking() == len(marked)

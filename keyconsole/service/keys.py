@@ -6,7 +6,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, case, delete, false, func, literal_column, or_, select, text
+from sqlalchemy import (
+    ColumnElement, Select, String, and_, case, delete, false, func, literal_column, or_, select, text, type_coerce
+)
 from sqlalchemy.orm import Session, selectinload
 
 from keyconsole import hashing, moments, tokens
@@ -97,7 +99,8 @@ class KeyService:
         (service/usage_window.py): what the keys table draws for the rows it holds."""
         now = self._now()
         statement = (
-            select(ApiKey.public_id, KeyUsageHour.hour, KeyUsageHour.calls())
+            # The hour as the driver hands it: day_series_by_key converts each distinct one once.
+            select(ApiKey.public_id, type_coerce(KeyUsageHour.hour, String), KeyUsageHour.calls())
             .join(ApiKey, ApiKey.id == KeyUsageHour.key_id)
             .where(ApiKey.public_id.in_(public_ids), KeyUsageHour.hour >= usage_window.day_start(now))
         )

@@ -90,22 +90,23 @@ class UsageService:
         """How many keys spike now (service/usage_window.py): the keys table's header says it."""
         now = self._now()
         recent_start = usage_window.recent_start(now)
-        calls = KeyUsageHour.calls()
-        # Only keys busy enough in the last two hours are weighed against their usual hour.
-        hot = (
-            select(KeyUsageHour.key_id, func.max(calls).label("recent"))
-            .where(KeyUsageHour.hour >= recent_start, calls >= usage_window.SPIKE_MIN_CALLS)
-            .group_by(KeyUsageHour.key_id)
-            .subquery()
-        )
+        recent = KeyUsageHour.calls()
         earlier = aliased(KeyUsageHour)
         usual = (
             select(func.coalesce(func.sum(earlier.calls()), 0))
-            .where(earlier.key_id == hot.c.key_id, earlier.hour >= usage_window.day_start(now), earlier.hour < recent_start)
+            .where(
+                earlier.key_id == KeyUsageHour.key_id,
+                earlier.hour >= usage_window.day_start(now),
+                earlier.hour < recent_start,
+            )
             .scalar_subquery()
         )
-        statement = select(func.count()).select_from(hot).where(
-            hot.c.recent * usage_window.USUAL_HOURS >= usage_window.SPIKE_FACTOR * usual
+        # Each busy recent hour weighed against its key's usual hour, counted once per key: no
+        # GROUP BY, which SQLite's planner answered by scanning every row by key.
+        statement = select(func.count(KeyUsageHour.key_id.distinct())).where(
+            KeyUsageHour.hour >= recent_start,
+            recent >= usage_window.SPIKE_MIN_CALLS,
+            recent * usage_window.USUAL_HOURS >= usage_window.SPIKE_FACTOR * usual,
         )
         with self._database.read() as session:
             return session.scalar(statement) or 0

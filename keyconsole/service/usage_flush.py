@@ -27,6 +27,7 @@ from keyconsole.errors import KeyconsoleError
 from keyconsole.service.clock import Clock
 from keyconsole.service.usage_tally import Counts, UsageTally
 from keyconsole.store.direct import fork_safety
+from keyconsole.store.direct.duty_thread import DutyThread
 from keyconsole.store.direct.usage_writes import DAYS, HOURS
 
 log = logging.getLogger("keyconsole.usage")
@@ -52,25 +53,27 @@ class UsageFlusher:
         self._now = clock
         self._every_s = every_s
         self._hours_kept, self._days_kept = kept
+        self._duty = DutyThread("keyconsole-usage", self._run)
         self._reset()
         fork_safety.register(self)
         atexit.register(_flush_at_exit, weakref.ref(self))
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
         self._interval_start = self._now()
         self._pruned_hour: datetime | None = None
         self._failing = False
 
+    @property
+    def started(self) -> bool:
+        return self._duty.started
+
     def start(self) -> None:
-        """Start the thread that adds the counts (once)."""
-        with self._lock:
-            if self._thread is None and not self._stopped.is_set():
+        """Start the thread that adds the counts (called once, at the first count)."""
+        if not self._duty.started:
+            with self._lock:
                 self._interval_start = self._now()
-                self._thread = threading.Thread(target=self._run, name="keyconsole-usage", daemon=True)
-                self._thread.start()
+            self._duty.start()
 
     def flush(self) -> bool:
         """Add what was counted since the last addition; False when the store could not
@@ -101,26 +104,24 @@ class UsageFlusher:
 
     def close(self) -> None:
         """Stop the thread and add what is left."""
-        self._stopped.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=5)
+        self._duty.stop(join_s=5)
         self.flush()
 
     def after_fork_in_child(self) -> None:
-        # The thread stays with the parent, which adds what it counted; the child starts anew.
+        # The thread stays with the parent (store/direct/duty_thread.py), which adds what it
+        # counted; the child starts anew.
         self._reset()
 
     def _run(self) -> None:
-        while not self._stopped.is_set():
+        while True:
             now = self._now()
             until_next_hour = (moments.start_of_period(now, "hour") + HOUR - now).total_seconds()
-            self._stopped.wait(min(self._every_s, until_next_hour + 0.001))
-            if not self._stopped.is_set():
-                self.flush()
+            if not self._duty.pause(min(self._every_s, until_next_hour + 0.001)):
+                return
+            self.flush()
 
 
 def _flush_at_exit(flusher: weakref.ref[UsageFlusher]) -> None:
     alive = flusher()
-    if alive is not None and alive._thread is not None:  # noqa: SLF001 - only a flusher that counted
+    if alive is not None and alive.started:  # only a flusher that counted
         alive.flush()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
 from keyconsole import moments
 
@@ -41,10 +42,17 @@ def day_series(calls_by_hour: Mapping[datetime, int], now: datetime) -> tuple[in
     return tuple(calls_by_hour.get(first + HOUR * n, 0) for n in range(DAY_HOURS))
 
 
-def day_series_by_key(hourly_calls: Iterable[tuple[str, datetime, int]], now: datetime) -> dict[str, tuple[int, ...]]:
-    """``day_series`` of each key in (public id, hour, calls) rows."""
+def day_series_by_key(hourly_calls: Iterable[tuple[str, Any, int]], now: datetime) -> dict[str, tuple[int, ...]]:
+    """``day_series`` of each key in (public id, hour as its column holds it, calls) rows.
+
+    A page's rows name 24 hours at most: each is converted once (a page of 200 keys is 4,800
+    rows, and converting each row's hour took two thirds of the read)."""
     hours: dict[str, dict[datetime, int]] = {}
-    for public_id, hour, calls in hourly_calls:
+    moments_of: dict[Any, datetime] = {}
+    for public_id, held, calls in hourly_calls:
+        hour = moments_of.get(held)
+        if hour is None:
+            hour = moments_of[held] = moments.from_column(held)
         hours.setdefault(public_id, {})[hour] = calls
     return {public_id: day_series(calls, now) for public_id, calls in hours.items()}
 

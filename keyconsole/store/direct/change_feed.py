@@ -19,13 +19,13 @@ from its head.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from keyconsole.store.direct import fork_safety
 from keyconsole.store.direct.connectors import error_line
+from keyconsole.store.direct.duty_thread import DutyThread
 
 # How stale a remembered row may be: a change committed at t is seen by every lookup that
 # starts after t + BOUND_S.
@@ -66,40 +66,26 @@ class FeedFollower:
         self._driver_error = driver_error
         self._reader = reader
         self._listen = listen
+        self._duty = DutyThread("keyconsole-change-feed", self._run)
         self._reset()
         fork_safety.register(self)
 
     def _reset(self) -> None:
-        self._thread: threading.Thread | None = None
-        self._stopped = threading.Event()
         self._connection: Any = None
-        self._start_lock = threading.Lock()
-        self._wake = threading.Event()
         # Whether the last attempt failed, so the log says it once, and once when it recovers.
         self._failing = False
 
     def start(self) -> None:
-        """Start following, or wake the thread if it rests."""
-        if self._thread is not None:
-            # Every lookup past a lapsed lease calls here until the thread reads the feed
-            # again: only the first needs the system call that wakes it.
-            if not self._wake.is_set():
-                self._wake.set()
-            return
-        with self._start_lock:
-            if self._thread is None and not self._stopped.is_set():
-                self._thread = threading.Thread(target=self._run, name="keyconsole-change-feed", daemon=True)
-                self._thread.start()
+        """Start following, or wake the thread if it rests (every lookup past a lapsed lease
+        calls this)."""
+        self._duty.start()
 
     def stop(self) -> None:
-        self._stopped.set()
-        self._wake.set()
-        thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join(timeout=1.0)
+        self._duty.stop(join_s=1.0)
 
     def after_fork_in_child(self) -> None:
-        # The thread did not cross the fork; its connection did, and is the parent's.
+        # The thread did not cross the fork (store/direct/duty_thread.py); its connection did,
+        # and is the parent's.
         if self._connection is not None:
             fork_safety.leave_untouched([self._connection])
         self._reset()
@@ -107,7 +93,7 @@ class FeedFollower:
     def _run(self) -> None:
         pause = RECONNECT_FIRST_S
         server_started = None
-        while not self._stopped.is_set():
+        while not self._duty.stopped:
             try:
                 self._connection = self._connect()
                 head, started = self._connection.execute(_HEAD).fetchone()
@@ -120,15 +106,12 @@ class FeedFollower:
                 self._report(error)
             else:
                 # Idle: rest until a lookup finds the lease lapsed (or the store is closed).
-                # Cleared before the check: stop() sets _stopped before it wakes us.
                 self._close()
-                self._wake.clear()
-                if not self._stopped.is_set():
-                    self._wake.wait()
+                self._duty.rest()
                 continue
             finally:
                 self._close()
-            self._stopped.wait(pause)
+            self._duty.pause(pause)
             pause = min(pause * 2, RECONNECT_MAX_S)
 
     def _follow(self, connection: Any) -> None:
@@ -137,7 +120,7 @@ class FeedFollower:
         if self._listen:
             connection.execute(f"LISTEN {CHANNEL}")
         hits, quiet_since = -1, time.monotonic()
-        while not self._stopped.is_set():
+        while not self._duty.stopped:
             sent_at = time.monotonic()
             if self._reader.hits != hits:
                 hits, quiet_since = self._reader.hits, sent_at
@@ -160,7 +143,7 @@ class FeedFollower:
                 for _ in connection.notifies(timeout=POLL_INTERVAL_S, stop_after=1):
                     pass
             else:
-                self._stopped.wait(POLL_INTERVAL_S)
+                self._duty.pause(POLL_INTERVAL_S)
 
     def _report(self, error: Exception) -> None:
         if not self._failing:
