@@ -5,7 +5,6 @@ Textual-free."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-
 from typing import TYPE_CHECKING
 
 from keyconsole import moments
@@ -32,12 +31,17 @@ def series(usage: KeyUsage, periods: int, now: datetime) -> list[int]:
 
 
 def in_words(count: int) -> str:
-    """A count as a column shows it: 950, 1.2k, 34k, 5.6M."""
-    for size, unit in ((1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")):
-        if count >= size:
-            scaled = count / size
-            return f"{scaled:.1f}{unit}" if scaled < 10 else f"{scaled:.0f}{unit}"
-    return str(count)
+    """A count as a column shows it, in four characters at most: 950, 1.2k, 34k, 5.6M."""
+    if count < 1000:
+        return str(count)
+    for size, unit in ((1_000, "k"), (1_000_000, "M"), (1_000_000_000, "G")):
+        scaled = count / size
+        # Rounded as shown: 9,960 is "10k", never "10.0k"; 999,600 is "1.0M", never "1000k".
+        if scaled < 9.95:
+            return f"{scaled:.1f}{unit}"
+        if scaled < 999.5:
+            return f"{scaled:.0f}{unit}"
+    return f"{count / 1_000_000_000_000:.0f}T"
 
 
 # One bar per level, lowest first; an hour without a verify is blank. The plain set is for
@@ -57,6 +61,8 @@ def sparkline(series: tuple[int, ...], bars: int, *, plain: bool = False) -> str
     size = len(series) // bars
     sums = [sum(series[n * size : (n + 1) * size]) for n in range(bars)]
     top = max(sums)
+    if top == 0:
+        return " " * bars
     # Any verify shows as at least the lowest bar; the busiest bar is the highest.
     return "".join(" " if calls == 0 else levels[(calls * len(levels) - 1) // top] for calls in sums)
 
