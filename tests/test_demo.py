@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from keyconsole import KeyStore, tokens
 from keyconsole.errors import Conflict, InvalidInput
-from keyconsole.models import ApiKey, KeyUsageHour
+from keyconsole.models import ApiKey, KeyUsageDay, KeyUsageHour
 from keyconsole.service.demo import BATCH, DEMO_SCOPES, MAX_USAGE_HOURS
 from keyconsole.service.key_query import KeyQuery
 from keyconsole.store.orm import name_index
@@ -76,9 +76,14 @@ def test_seeded_usage_fills_each_hour_and_spikes_one_key_in_200(store_url: str) 
         recent = {key.public_id: key.last_used_at for key in keys if works[key.public_id]}
         assert all(used is not None and used > datetime.now(UTC) - timedelta(minutes=11) for used in recent.values())
         assert store.usage.spiking() == 2
+        # The days hold what their hours hold, as the flush writes them: the console's 30-day plot.
+        days = store.usage.of_keys([key.public_id for key in keys], since=timedelta(days=3), by="day")
+        assert [usage.totals for usage in days] == [usage.totals for usage in day]
+        assert all(len(usage.periods) in (2, 3) for usage in days)
         with store.database.engine.connect() as conn:
-            indexes = {index["name"] for index in inspect(conn).get_indexes("key_usage_hours")}
-        assert {index.name for index in KeyUsageHour.__table__.indexes} <= indexes
+            for table in (KeyUsageHour.__table__, KeyUsageDay.__table__):
+                indexes = {index["name"] for index in inspect(conn).get_indexes(table.name)}
+                assert {index.name for index in table.indexes} <= indexes
 
 
 def test_seeded_usage_hours_are_bounded(ks: KeyStore) -> None:

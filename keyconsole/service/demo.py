@@ -3,7 +3,7 @@
 All demo keys share one argon2 hash of a secret that is thrown away at once, so none of
 them can ever verify. Rows go in with driver-level bulk inserts (store/orm/bulk.py), in batches, one transaction.
 With ``usage_hours`` each key also gets that many hours of usage (migration 0012) up to the
-current one: a rate from one call an hour to a thousand, a working day's shape, and one key
+current one, and the days they fall on: a rate from one call an hour to a thousand, a working day's shape, and one key
 in 200 spiking in the current hour, so the console's Usage column has something to show.
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from keyconsole import hashing, moments, tokens
 from keyconsole.errors import Conflict, InvalidInput
-from keyconsole.models import ApiKey, KeyScope, KeyUsageHour, KeyUse, Scope
+from keyconsole.models import ApiKey, KeyScope, KeyUsageDay, KeyUsageHour, KeyUse, Scope
 from keyconsole.service import audit_log, usage_window
 from keyconsole.service.clock import Clock, utc_now
 from keyconsole.service.validation import fold_name
@@ -97,6 +97,7 @@ def _all_indexes_deferred(session: Session) -> Iterator[None]:
     with (
         indexes_deferred(session, ApiKey.__table__),
         indexes_deferred(session, KeyUsageHour.__table__),
+        indexes_deferred(session, KeyUsageDay.__table__),
         name_index.suspended(session.connection()),
         foreign_keys_deferred(session, KeyScope.__table__),
     ):
@@ -170,23 +171,28 @@ def _insert_keys(
 
 
 class _HourlyUsage:
-    """Hourly usage rows for demo keys, one bulk insert per batch of keys."""
+    """Usage rows for demo keys, one bulk insert per batch of keys: its hours, and its days
+    summed from them as the flush adds both (service/usage_flush.py)."""
+
+    COLUMNS = ("accepted", "inactive", "wrong_secret")
 
     def __init__(self, now: datetime, hours: int) -> None:
         this_hour = moments.start_of_period(now, "hour")
         self.hours = [this_hour - timedelta(hours=ago) for ago in range(hours - 1, -1, -1)]
+        self._day_of_hour = [moments.start_of_period(hour, "day") for hour in self.hours]
         self._noise = [0.5 + random.random() for _ in range(1024)]
-        self._insert: BulkInsert | None = None
+        self._inserts: tuple[BulkInsert, BulkInsert] | None = None
 
     def add(self, session: Session, keys: list[tuple[int, bool]], rng: random.Random) -> None:
         """Rows for ``keys`` (id, whether it works: else its calls are refused as inactive)."""
         if not self.hours:
             return
-        if self._insert is None:
-            self._insert = BulkInsert(
-                session, KeyUsageHour.__table__, ("key_id", "hour", "accepted", "inactive", "wrong_secret")
+        if self._inserts is None:
+            self._inserts = (
+                BulkInsert(session, KeyUsageHour.__table__, ("key_id", "hour", *self.COLUMNS)),
+                BulkInsert(session, KeyUsageDay.__table__, ("key_id", "day", *self.COLUMNS)),
             )
-        rows = []
+        hour_rows, day_rows = [], []
         shape = [_DAY_SHAPE[hour.hour] for hour in self.hours]
         noise, last = self._noise, len(self.hours) - 1
         for key_id, works in keys:
@@ -197,10 +203,23 @@ class _HourlyUsage:
                 # SPIKE_TIMES its usual hour (service/usage_window.py), whatever the time of day.
                 usual = calls[-usage_window.DAY_HOURS : -usage_window.RECENT_HOURS] or [0]
                 calls[last] = max(SPIKE_TIMES * sum(usual) // len(usual), 2 * usage_window.SPIKE_MIN_CALLS)
-            rows.extend(
-                (key_id, hour, n if works else 0, 0 if works else n, n // 500) for hour, n in zip(self.hours, calls, strict=True)
-            )
-        self._insert.run(rows)
+            per_day: dict[datetime, list[int]] = {}
+            for hour, day, n in zip(self.hours, self._day_of_hour, calls, strict=True):
+                outcomes = _outcomes(n, works)
+                hour_rows.append((key_id, hour, *outcomes))
+                day_total = per_day.setdefault(day, [0, 0, 0])
+                for index, count in enumerate(outcomes):
+                    day_total[index] += count
+            day_rows.extend((key_id, day, *total) for day, total in per_day.items())
+        hours_insert, days_insert = self._inserts
+        hours_insert.run(hour_rows)
+        days_insert.run(day_rows)
+
+
+def _outcomes(calls: int, works: bool) -> tuple[int, int, int]:
+    """Accepted, refused as inactive, wrong secret: a working key's calls are accepted (and a
+    call in 500 carries a wrong secret), a key that is off or expired refuses them."""
+    return (calls, 0, calls // 500) if works else (0, calls, calls // 500)
 
 
 def _ensure_scopes(session: Session, now: datetime) -> list[int]:
