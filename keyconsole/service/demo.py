@@ -3,8 +3,9 @@
 All demo keys share one argon2 hash of a secret that is thrown away at once, so none of
 them can ever verify. Rows go in with driver-level bulk inserts (store/orm/bulk.py), in batches, one transaction.
 With ``usage_hours`` each key also gets that many hours of usage (migration 0012) up to the
-current one, and the days they fall on: a rate from one call an hour to a thousand, a working day's shape, and one key
-in 200 spiking in the current hour, so the console's Usage column has something to show.
+current one, and the days they fall on: a rate from one call an hour to a thousand, a
+working day's shape, and one key in 200 spiking in the current hour, so the console's Usage
+column and the details' plots have something to show.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def seed(
         with deferring:
             # Numbered after the demo keys already there, so names stay unique across seeds.
             numbers = range(existing + 1, existing + 1 + count)
-            _insert_keys(session, numbers, scope_ids, now, progress, _HourlyUsage(now, usage_hours))
+            _insert_keys(session, numbers, scope_ids, now, progress, _DemoUsage(now, usage_hours))
         details = {"keys": count, "usage_hours": usage_hours} if usage_hours else {"keys": count}
         audit_log.record(session, at=now, actor=actor, action="demo.seed", details=details)
     database.refresh_statistics()
@@ -110,7 +111,7 @@ def _insert_keys(
     scope_ids: list[int],
     now: datetime,
     progress: Callable[[int], None] | None,
-    usage: _HourlyUsage,
+    usage: _DemoUsage,
 ) -> None:
     rng = random.Random()
     shared_hash = hashing.hash_secret(tokens.new_secret())
@@ -170,7 +171,7 @@ def _insert_keys(
             progress(batch_start + len(keys))
 
 
-class _HourlyUsage:
+class _DemoUsage:
     """Usage rows for demo keys, one bulk insert per batch of keys: its hours, and its days
     summed from them as the flush adds both (service/usage_flush.py)."""
 
