@@ -204,14 +204,11 @@ class _DemoUsage:
                 # SPIKE_TIMES its usual hour (service/usage_window.py), whatever the time of day.
                 usual = calls[-usage_window.DAY_HOURS : -usage_window.RECENT_HOURS] or [0]
                 calls[last] = max(SPIKE_TIMES * sum(usual) // len(usual), 2 * usage_window.SPIKE_MIN_CALLS)
-            per_day: dict[datetime, list[int]] = {}
-            for hour, day, n in zip(self.hours, self._day_of_hour, calls, strict=True):
-                outcomes = _outcomes(n, works)
-                hour_rows.append((key_id, hour, *outcomes))
-                day_total = per_day.setdefault(day, [0, 0, 0])
-                for index, count in enumerate(outcomes):
-                    day_total[index] += count
-            day_rows.extend((key_id, day, *total) for day, total in per_day.items())
+            outcomes = [_outcomes(n, works) for n in calls]
+            hour_rows.extend((key_id, hour, *counts) for hour, counts in zip(self.hours, outcomes, strict=True))
+            # The hours run in order, so each day's hours are adjacent.
+            for day, hours in itertools.groupby(zip(self._day_of_hour, outcomes, strict=True), key=lambda pair: pair[0]):
+                day_rows.append((key_id, day, *map(sum, zip(*(counts for _, counts in hours)))))
         hours_insert, days_insert = self._inserts
         hours_insert.run(hour_rows)
         days_insert.run(day_rows)
