@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from keyconsole import KeyStore
-from keyconsole.store.direct.change_feed import BOUND_S
+from tests.feed_bound import settled
 
 pytestmark = pytest.mark.slow
 
@@ -39,12 +39,6 @@ class Verifier:
     def close(self) -> None:
         self.process.kill()
         self.process.wait()
-
-
-def settled(ks: KeyStore) -> None:
-    """Wait out the bound a change takes to reach every process (none on SQLite)."""
-    if not ks.database.dialect.embedded:
-        time.sleep(BOUND_S)
 
 
 @pytest.fixture
